@@ -193,7 +193,7 @@ def generate_registry(rng: np.random.Generator, res: Residents, city: City, peri
 
     team = res.team[patient]
     age_effect = np.where(res.ages(period.end.year)[patient] >= 75, -0.25, 0.0)
-    base = np.where(disease == 0, -0.15, -0.35)  # diabetes control is harder to reach
+    base = np.where(disease == 0, -0.38, -0.58)  # diabetes control is harder to reach
     control = base + city.team_quality[team] + age_effect + rng.normal(0, 0.8, len(patient))
     return Registry(patient, disease, registered, ended, control)
 
@@ -220,11 +220,11 @@ def generate_contracts(
     n = len(res)
     priority = res.ages(period.end.year) >= 65
     priority[registry.patient] = True
-    propensity = np.array([s.contract_propensity for s in city.specs])[res.district]
+    propensity = np.array([s.contract_propensity for s in city.specs])[res.district] + 0.06
     p_sign = np.clip(np.where(priority, propensity + 0.42, propensity), 0, 0.95)
     signs = rng.random(n) < p_sign
     # Most signers already held a contract when the period began; later signers show coverage rising.
-    already = rng.random(n) < 0.72
+    already = rng.random(n) < 0.6
     first = np.where(
         already, rng.integers(start - 365, start, n), rng.integers(start, end + 1, n)
     )

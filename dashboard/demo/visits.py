@@ -20,14 +20,14 @@ from dashboard.demo.city import City
 from dashboard.demo.residents import Residents
 
 VISIT_TYPES = ("outpatient", "emergency", "home", "online")
-TARGET_VISITS_PER_CAPITA = (6.8, 7.2)  # at the start and the end of the period
+TARGET_VISITS_PER_CAPITA = (6.95, 7.25)  # at the start and the end of the period
 CAPITATION_START = dt.date(2025, 1, 1)
 
 # Visits per year by age band before normalisation (children and the old see doctors most).
 BAND_RATE = np.array([6.5, 3.4, 4.4, 5.9, 8.3, 11.5, 13.5])
 
 # Base cost of a visit in yuan by level in the period's first year, and the yearly rise.
-LEVEL_COST = np.array([345.0, 225.0, 118.0, 96.0, 42.0])
+LEVEL_COST = np.array([325.0, 215.0, 115.0, 95.0, 42.0])
 LEVEL_COST_GROWTH = np.array([0.05, 0.04, 0.03, 0.03, 0.02])
 LEVEL_DRUG_SHARE = np.array([0.38, 0.42, 0.52, 0.55, 0.60])
 TYPE_COST = np.array([1.0, 1.7, 1.25, 0.35])
@@ -163,7 +163,7 @@ class VisitGenerator:
 
         # --- level: primary care or hospital
         logit = (
-            -0.18
+            -0.42
             + self.primary_pref[district]
             + np.where(age < 15, -0.25, np.where(age >= 65, 0.35, 0.0))
             + 0.35 * chronic

@@ -1,0 +1,1 @@
+"""The demo warehouse: a believable city generated from a seed (see build.build_demo)."""
