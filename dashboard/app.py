@@ -1,0 +1,65 @@
+"""The Dash application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+import flask_bootstrap
+from dash import html
+from flask import Blueprint
+
+from dashboard import PROJECT_ROOT, ids
+from dashboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Bootstrap's stylesheet is served by this app from the bootstrap-flask package: no CDN at run time.
+_VENDOR_STATIC = Path(flask_bootstrap.__file__).parent / "static"
+BOOTSTRAP_CSS = "/vendor/bootstrap5/css/bootstrap.min.css"
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    """Build a fully wired app. Safe to call more than once in a process (each app gets its callbacks)."""
+    settings = settings or Settings.from_env()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PROJECT_ROOT / "pages"),
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        external_stylesheets=[BOOTSTRAP_CSS],
+        title="医联体绩效分析",
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    app.server.register_blueprint(
+        Blueprint("vendor", __name__, static_folder=str(_VENDOR_STATIC), static_url_path="/vendor")
+    )
+    app.server.config["DASHBOARD_SETTINGS"] = settings
+    app.layout = _shell()
+
+    from callbacks import register_all
+
+    register_all(app, settings)
+    return app
+
+
+def _shell():
+    return html.Div(
+        [
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand(["医联体绩效分析", html.Small(" Consortium performance", className="ms-2 opacity-75")]),
+                    ],
+                    fluid=True,
+                ),
+                color="primary",
+                dark=True,
+                className="mb-4",
+            ),
+            dbc.Container(dash.page_container, fluid=True, id=ids.PAGE_CONTENT),
+        ]
+    )

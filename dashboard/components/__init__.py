@@ -1,0 +1,1 @@
+"""Pure builders of Dash components: data in, components out; they never query."""

@@ -1,0 +1,49 @@
+"""Start the web app, making sure a warehouse is there first."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from dashboard.db import check_warehouse, create_engine, parse_database_url
+from dashboard.errors import UserFacingError
+from dashboard.settings import DEFAULT_DATABASE_URL, Settings
+
+log = logging.getLogger(__name__)
+
+
+def ensure_warehouse(settings: Settings) -> dict[str, str]:
+    """Open the configured warehouse; on the embedded default, build the demo if it is missing."""
+    from dashboard.db import duckdb_path
+
+    url = parse_database_url(settings.database_url)
+    path = duckdb_path(url)
+    if settings.database_url == DEFAULT_DATABASE_URL and path is not None and not path.exists():
+        from dashboard.demo.build import build_demo, terminal_progress
+
+        print(f"No warehouse yet: building the {settings.demo_scale} demo city at {path} (once) …", file=sys.stderr)
+        build_demo(settings.database_url, scale=settings.demo_scale, progress=terminal_progress())
+    engine = create_engine(url)
+    try:
+        return check_warehouse(engine)
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        meta = ensure_warehouse(settings)
+    except UserFacingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted: the warehouse was left as it was", file=sys.stderr)
+        sys.exit(130)
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    print(f"数据 {meta.get('period_start')} 至 {meta.get('period_end')} · serving http://{settings.host}:{settings.port}/",
+          file=sys.stderr)
+    app.run(host=settings.host, port=settings.port, debug=False)

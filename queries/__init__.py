@@ -1,0 +1,1 @@
+"""The only package that knows SQL: statement builders and fetchers over the warehouse contract."""

@@ -1,0 +1,42 @@
+"""What the warehouse holds: row counts per contract table and the data period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dashboard.db import check_warehouse, get_engine, safe_url
+from dashboard.schema import CONTRACT_TABLES
+
+
+@dataclass(frozen=True)
+class WarehouseSummary:
+    location: str
+    row_counts: dict[str, int]
+    period_start: str
+    period_end: str
+    meta: dict[str, str]
+
+
+def row_count_statement(table: sa.Table) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(table)
+
+
+def warehouse_summary(database_url: str) -> WarehouseSummary:
+    """Open the warehouse, verify it is complete and count the rows of every contract table.
+
+    Raises:
+        WarehouseUnavailable, WarehouseIncomplete: with a message to show as it is.
+    """
+    engine = get_engine(database_url)
+    meta = check_warehouse(engine)
+    with engine.connect() as conn:
+        counts = {t.name: int(conn.execute(row_count_statement(t)).scalar_one()) for t in CONTRACT_TABLES}
+    return WarehouseSummary(
+        location=safe_url(engine.url),
+        row_counts=counts,
+        period_start=meta.get("period_start", ""),
+        period_end=meta.get("period_end", ""),
+        meta=meta,
+    )
