@@ -12,13 +12,13 @@ from dashboard.settings import DEFAULT_DATABASE_URL, Settings
 log = logging.getLogger(__name__)
 
 
-def ensure_warehouse(settings: Settings) -> dict[str, str]:
-    """Open the configured warehouse; on the embedded default, build the demo if it is missing."""
+def ensure_warehouse(settings: Settings, build_missing: bool) -> dict[str, str]:
+    """Open the configured warehouse, first building the demo into a missing DuckDB file if asked to."""
     from dashboard.db import duckdb_path
 
     url = parse_database_url(settings.database_url)
     path = duckdb_path(url)
-    if settings.database_url == DEFAULT_DATABASE_URL and path is not None and not path.exists():
+    if build_missing and path is not None and not path.exists():
         from dashboard.demo.build import build_demo, terminal_progress
 
         print(f"No warehouse yet: building the {settings.demo_scale} demo city at {path} (once) …", file=sys.stderr)
@@ -34,7 +34,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
-        meta = ensure_warehouse(settings)
+        # Only the embedded default is built on the fly; a configured URL must point at a real warehouse.
+        meta = ensure_warehouse(settings, build_missing=settings.database_url == DEFAULT_DATABASE_URL)
     except UserFacingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

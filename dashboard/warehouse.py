@@ -181,7 +181,9 @@ def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
         with build.begin():
             for table in ALL_TABLES:
                 for constraint in table.foreign_key_constraints:
-                    build.execute(sa.schema.AddConstraint(constraint))
+                    # isolate_from_table=False: by default SQLAlchemy would also strip the constraint from
+                    # every later CREATE TABLE of this (process-wide) metadata.
+                    build.execute(sa.schema.AddConstraint(constraint, isolate_from_table=False))
                 for index in table.indexes:
                     build.execute(sa.schema.CreateIndex(index))
         if progress:
@@ -199,6 +201,12 @@ def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
         with raw.cursor() as cur:
             cur.execute("ANALYZE")
         raw.autocommit = False
+    except BaseException:
+        # Whatever stopped the load, the live tables were never touched; drop the scratch copy.
+        conn.rollback()
+        with conn.begin():
+            conn.execute(sa.schema.DropSchema(BUILD_SCHEMA, cascade=True, if_exists=True))
+        raise
     finally:
         duck.close()
         conn.close()

@@ -101,7 +101,7 @@ def test_postgresql_creates_the_whole_schema(postgres_url):
     try:
         with engine.begin() as conn:
             conn.execute(sa.schema.CreateSchema(schema))
-            metadata.create_all(conn.execution_options(schema_translate_map={None: schema}))
+            metadata.create_all(conn.execution_options(schema_translate_map={None: schema}), checkfirst=False)
         inspector = sa.inspect(engine)
         assert {t.name for t in CONTRACT_TABLES} <= set(inspector.get_table_names(schema=schema))
         fks = inspector.get_foreign_keys("fact_visit", schema=schema)
