@@ -52,7 +52,12 @@ def _shell():
             dbc.Navbar(
                 dbc.Container(
                     [
-                        dbc.NavbarBrand(["医联体绩效分析", html.Small(" Consortium performance", className="ms-2 opacity-75")]),
+                        dbc.NavbarBrand(
+                            [
+                                "医联体绩效分析",
+                                html.Small(" Consortium performance", className="ms-2 opacity-75"),
+                            ]
+                        ),
                     ],
                     fluid=True,
                 ),

@@ -47,8 +47,10 @@ def run_build_benchmark(scales: list[str], repeat: int = 1, database_url: str | 
             limit_s, limit_mem = TARGETS[scale]
             ok = seconds < limit_s and peak < limit_mem
             results.append(ok)
-            print(f"{scale:<6}{SCALES[scale]:>11,}{visits:>13,}{seconds:>10.1f}{peak:>10.0f}  "
-                  f"< {limit_s:.0f} s, < {limit_mem:.0f} MiB: {'met' if ok else 'MISSED'}")
+            print(
+                f"{scale:<6}{SCALES[scale]:>11,}{visits:>13,}{seconds:>10.1f}{peak:>10.0f}  "
+                f"< {limit_s:.0f} s, < {limit_mem:.0f} MiB: {'met' if ok else 'MISSED'}"
+            )
             if database_url is None:
                 Path(tmp, f"bench-{scale}.duckdb").unlink(missing_ok=True)
     print(f"bench-build: {sum(results)} of {len(results)} scales within target")
@@ -56,9 +58,8 @@ def run_build_benchmark(scales: list[str], repeat: int = 1, database_url: str | 
 
 
 def _visit_count(url: str) -> int:
-    from queries.warehouse import warehouse_summary
-
     from dashboard.db import dispose_engines
+    from queries.warehouse import warehouse_summary
 
     try:
         return warehouse_summary(url).row_counts["fact_visit"]

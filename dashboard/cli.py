@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="build the demo warehouse (a believable city, 3 years of data)")
     demo.add_argument("--scale", default="M", help="S (~20k residents, tests), M (~250k, default), L (~1.5M)")
     demo.add_argument("--seed", type=int, default=None, help="random seed; same seed, same warehouse")
-    demo.add_argument("--last-month", default=None, help="last month of the data, YYYY-MM (default: last full)")
+    demo.add_argument(
+        "--last-month", default=None, help="last month of the data, YYYY-MM (default: last full)"
+    )
     demo.add_argument("--database-url", default=None, help="target; default DASHBOARD_DATABASE_URL or data/")
 
     check = sub.add_parser("check", help="check that the warehouse opens and is complete; print row counts")

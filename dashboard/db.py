@@ -108,9 +108,13 @@ def check_warehouse(engine: Engine) -> dict[str, str]:
     try:
         present = set(sa.inspect(engine).get_table_names())
     except sa.exc.SQLAlchemyError as exc:
-        raise WarehouseUnavailable(f"cannot open the warehouse at {where}: {describe_db_error(exc)}") from None
+        raise WarehouseUnavailable(
+            f"cannot open the warehouse at {where}: {describe_db_error(exc)}"
+        ) from None
     except Exception as exc:  # duckdb raises its own errors for a file that is not a database
-        raise WarehouseUnavailable(f"cannot open the warehouse at {where}: {describe_db_error(exc)}") from None
+        raise WarehouseUnavailable(
+            f"cannot open the warehouse at {where}: {describe_db_error(exc)}"
+        ) from None
     missing = [t.name for t in (*CONTRACT_TABLES, warehouse_meta) if t.name not in present]
     if missing:
         raise WarehouseIncomplete(

@@ -8,7 +8,7 @@ YI = 100_000_000
 
 def format_int(value: int | float) -> str:
     """An exact count with thousands separators: 5,191,585."""
-    return f"{int(round(value)):,}"
+    return f"{round(value):,}"
 
 
 def format_large(value: int | float, decimals: int = 1) -> str:

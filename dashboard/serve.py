@@ -21,7 +21,10 @@ def ensure_warehouse(settings: Settings, build_missing: bool) -> dict[str, str]:
     if build_missing and path is not None and not path.exists():
         from dashboard.demo.build import build_demo, terminal_progress
 
-        print(f"No warehouse yet: building the {settings.demo_scale} demo city at {path} (once) …", file=sys.stderr)
+        print(
+            f"No warehouse yet: building the {settings.demo_scale} demo city at {path} (once) …",
+            file=sys.stderr,
+        )
         build_demo(settings.database_url, scale=settings.demo_scale, progress=terminal_progress())
     engine = create_engine(url)
     try:
@@ -45,6 +48,8 @@ def main() -> None:
     from dashboard.app import create_app
 
     app = create_app(settings)
-    print(f"数据 {meta.get('period_start')} 至 {meta.get('period_end')} · serving http://{settings.host}:{settings.port}/",
-          file=sys.stderr)
+    print(
+        f"数据 {meta.get('period_start')} 至 {meta.get('period_end')} · serving http://{settings.host}:{settings.port}/",
+        file=sys.stderr,
+    )
     app.run(host=settings.host, port=settings.port, debug=False)

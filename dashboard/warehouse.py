@@ -27,7 +27,13 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection
 
-from dashboard.db import BUILD_COMPLETE_KEY, BUILD_COMPLETE_VALUE, create_engine, duckdb_path, parse_database_url
+from dashboard.db import (
+    BUILD_COMPLETE_KEY,
+    BUILD_COMPLETE_VALUE,
+    create_engine,
+    duckdb_path,
+    parse_database_url,
+)
 from dashboard.errors import WarehouseUnavailable
 from dashboard.schema import ALL_TABLES, SCHEMA_VERSION, metadata, warehouse_meta
 
@@ -135,6 +141,7 @@ def mark_complete(writer: WarehouseWriter, meta: dict[str, str]) -> None:
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------
 
+
 def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
     """Copy every table of a finished DuckDB warehouse into PostgreSQL, replacing its tables atomically."""
     import duckdb
@@ -148,7 +155,9 @@ def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
     except sa.exc.OperationalError as exc:
         from dashboard.db import describe_db_error, safe_url
 
-        raise WarehouseUnavailable(f"cannot reach PostgreSQL at {safe_url(parsed)}: {describe_db_error(exc)}") from None
+        raise WarehouseUnavailable(
+            f"cannot reach PostgreSQL at {safe_url(parsed)}: {describe_db_error(exc)}"
+        ) from None
     duck = duckdb.connect(str(source), read_only=True)
     try:
         with conn.begin():
@@ -168,8 +177,10 @@ def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
                     f"COPY (SELECT {', '.join(names)} FROM {table.name}) TO '{csv_path}' (HEADER false)"
                 )
                 statement = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv)").format(
-                    sql.Identifier(BUILD_SCHEMA), sql.Identifier(table.name),
-                    sql.SQL(", ").join(sql.Identifier(n) for n in names))
+                    sql.Identifier(BUILD_SCHEMA),
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(sql.Identifier(n) for n in names),
+                )
                 with raw.cursor() as cur, cur.copy(statement) as copy, open(csv_path, "rb") as fh:
                     while block := fh.read(1 << 20):
                         copy.write(block)

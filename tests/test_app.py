@@ -84,7 +84,10 @@ def test_start_up_builds_a_missing_embedded_warehouse(tmp_path, monkeypatch):
     meta = ensure_warehouse(Settings(database_url=url, demo_scale="S"), build_missing=True)
     assert meta["scale"] == "S" and meta["period_end"] == "2026-10-31"
     # a second start finds it and does not rebuild
-    assert ensure_warehouse(Settings(database_url=url), build_missing=True)["data_version"] == meta["data_version"]
+    assert (
+        ensure_warehouse(Settings(database_url=url), build_missing=True)["data_version"]
+        == meta["data_version"]
+    )
 
 
 def test_start_up_does_not_build_behind_a_configured_url(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,7 +17,9 @@ from tests.conftest import TEST_LAST_MONTH
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -51,8 +54,11 @@ def test_bad_database_urls(url, fragment):
 
 
 def test_missing_and_corrupt_duckdb_files(tmp_path):
-    assert_one_line_error(cli("check", "--database-url", f"duckdb:///{tmp_path / 'none.duckdb'}"),
-                          "no warehouse at", "python -m dashboard demo")
+    assert_one_line_error(
+        cli("check", "--database-url", f"duckdb:///{tmp_path / 'none.duckdb'}"),
+        "no warehouse at",
+        "python -m dashboard demo",
+    )
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"this is not a database" * 100)
     assert_one_line_error(cli("check", "--database-url", f"duckdb:///{junk}"), "cannot open the warehouse")
@@ -70,7 +76,7 @@ def test_half_written_warehouse_is_refused(tmp_path):
 
 def test_unfinished_build_marker_is_refused(s_warehouse, tmp_path):
     copy = tmp_path / "unfinished.duckdb"
-    copy.write_bytes(open(s_warehouse.removeprefix("duckdb:///"), "rb").read())
+    copy.write_bytes(Path(s_warehouse.removeprefix("duckdb:///")).read_bytes())
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM warehouse_meta WHERE key = 'build_status'")
     con.close()

@@ -15,7 +15,9 @@ def test_home_shows_the_warehouse_overview(dash_duo, s_warehouse, tmp_path):
 
     summary = warehouse_summary(s_warehouse)
     dash_duo.start_server(create_app(Settings(database_url=s_warehouse)))
-    dash_duo.wait_for_text_to_equal('[data-table="fact_visit"]', f"{summary.row_counts['fact_visit']:,}", timeout=15)
+    dash_duo.wait_for_text_to_equal(
+        '[data-table="fact_visit"]', f"{summary.row_counts['fact_visit']:,}", timeout=15
+    )
     assert dash_duo.find_element("#summary-0").text == "2023-11-01 至 2026-10-31"
     assert "医联体绩效分析" in dash_duo.find_element(".navbar-brand").text
     dash_duo.driver.save_screenshot(str(tmp_path / "home.png"))

@@ -32,6 +32,7 @@ def scalar(q, sql: str, **params) -> float:
 
 # --- completeness and integrity --------------------------------------------------------------------------
 
+
 def test_every_contract_table_has_rows(q):
     for table in CONTRACT_TABLES:
         assert scalar(q, f"SELECT count(*) FROM {table.name}") > 0, table.name
@@ -60,26 +61,62 @@ def test_every_foreign_key_resolves(s_warehouse):
 
 def test_codes_and_values_follow_the_contract(q):
     assert {r[0] for r in q("SELECT DISTINCT level FROM dim_institution")} == {
-        "tertiary", "secondary", "chc", "thc", "village"}
-    assert q("SELECT count(*) FROM dim_institution WHERE is_primary <> (level IN ('chc','thc','village'))")[0][0] == 0
+        "tertiary",
+        "secondary",
+        "chc",
+        "thc",
+        "village",
+    }
+    assert (
+        q("SELECT count(*) FROM dim_institution WHERE is_primary <> (level IN ('chc','thc','village'))")[0][0]
+        == 0
+    )
     assert {r[0] for r in q("SELECT DISTINCT visit_type FROM fact_visit")} == {
-        "outpatient", "emergency", "home", "online"}
+        "outpatient",
+        "emergency",
+        "home",
+        "online",
+    }
     assert {r[0] for r in q("SELECT DISTINCT direction FROM fact_referral")} == {"up", "down", "lateral"}
     assert {r[0] for r in q("SELECT DISTINCT status FROM fact_referral")} == {
-        "completed", "pending", "rejected", "cancelled"}
+        "completed",
+        "pending",
+        "rejected",
+        "cancelled",
+    }
     assert {r[0] for r in q("SELECT DISTINCT age_band FROM dim_population")} == {
-        "0-14", "15-34", "35-44", "45-54", "55-64", "65-74", "75+"}
+        "0-14",
+        "15-34",
+        "35-44",
+        "45-54",
+        "55-64",
+        "65-74",
+        "75+",
+    }
     # completed referrals have a completion date on or after the referral, others none
-    assert q("SELECT count(*) FROM fact_referral WHERE (status = 'completed') <> (completed_date IS NOT NULL)"
-             " OR completed_date < referral_date")[0][0] == 0
+    assert (
+        q(
+            "SELECT count(*) FROM fact_referral WHERE (status = 'completed') <> (completed_date IS NOT NULL)"
+            " OR completed_date < referral_date"
+        )[0][0]
+        == 0
+    )
     assert q("SELECT count(*) FROM fact_inpatient WHERE discharge_date - admit_date <> los_days")[0][0] == 0
-    assert q("SELECT count(*) FROM fact_visit WHERE insurance_paid > total_cost OR drug_cost > total_cost")[0][0] == 0
-    assert q("SELECT count(*) FROM fact_visit v JOIN dim_patient p USING (patient_id) "
-             "WHERE year(v.visit_date) < p.birth_year")[0][0] == 0
+    assert (
+        q("SELECT count(*) FROM fact_visit WHERE insurance_paid > total_cost OR drug_cost > total_cost")[0][0]
+        == 0
+    )
+    assert (
+        q(
+            "SELECT count(*) FROM fact_visit v JOIN dim_patient p USING (patient_id) "
+            "WHERE year(v.visit_date) < p.birth_year"
+        )[0][0]
+        == 0
+    )
     # no identities: the patient table carries no names, ID or phone numbers
-    assert set(r[0] for r in q("SELECT column_name FROM information_schema.columns "
-                               "WHERE table_name = 'dim_patient'")) == {
-        "patient_id", "sex", "birth_year", "district_code", "insurance_type"}
+    assert set(
+        r[0] for r in q("SELECT column_name FROM information_schema.columns WHERE table_name = 'dim_patient'")
+    ) == {"patient_id", "sex", "birth_year", "district_code", "insurance_type"}
 
 
 def test_city_structure(q):
@@ -89,9 +126,14 @@ def test_city_structure(q):
     assert len(types) >= 3 and types["county_community"] >= 2 and types["urban_group"] >= 1
     assert scalar(q, "SELECT count(*) FROM dim_team") >= 100
     assert scalar(q, "SELECT count(*) FROM dim_drg") >= 100
-    for (code, adrg, mdc) in q("SELECT drg_code, adrg_code, mdc_code FROM dim_drg"):
+    for code, adrg, mdc in q("SELECT drg_code, adrg_code, mdc_code FROM dim_drg"):
         assert re.fullmatch(r"[A-Z][A-Z]\d[1359]", code) and code[:3] == adrg and code[0] == mdc
-    assert {r[0] for r in q("SELECT DISTINCT risk_level FROM dim_drg")} == {"low", "mid_low", "mid_high", "high"}
+    assert {r[0] for r in q("SELECT DISTINCT risk_level FROM dim_drg")} == {
+        "low",
+        "mid_low",
+        "mid_high",
+        "high",
+    }
 
 
 def test_period_is_36_months_to_the_last_full_month(q):
@@ -105,6 +147,7 @@ def test_period_is_36_months_to_the_last_full_month(q):
 
 # --- determinism -----------------------------------------------------------------------------------------
 
+
 def _table_differences(path_a: str, path_b: str) -> dict[str, int]:
     con = duckdb.connect()
     con.execute(f"ATTACH '{path_a}' AS a (READ_ONLY)")
@@ -114,7 +157,8 @@ def _table_differences(path_a: str, path_b: str) -> dict[str, int]:
         t = table.name
         out[t] = con.execute(
             f"SELECT (SELECT count(*) FROM (SELECT * FROM a.{t} EXCEPT ALL SELECT * FROM b.{t}))"
-            f" + (SELECT count(*) FROM (SELECT * FROM b.{t} EXCEPT ALL SELECT * FROM a.{t}))").fetchone()[0]
+            f" + (SELECT count(*) FROM (SELECT * FROM b.{t} EXCEPT ALL SELECT * FROM a.{t}))"
+        ).fetchone()[0]
     con.close()
     return out
 
@@ -141,35 +185,52 @@ def per_year(q, sql: str) -> dict[int, float]:
 
 
 def test_visits_per_capita(q):
-    rates = per_year(q, "SELECT year(visit_date) y, count(*) * 1.0 / (SELECT sum(population) FROM dim_population p"
-                        " WHERE p.year = year(visit_date)) FROM fact_visit GROUP BY 1")
+    rates = per_year(
+        q,
+        "SELECT year(visit_date) y, count(*) * 1.0 / (SELECT sum(population) FROM dim_population p"
+        " WHERE p.year = year(visit_date)) FROM fact_visit GROUP BY 1",
+    )
     for year in FULL_YEARS:
         assert 6.8 <= rates[year] <= 7.2, (year, rates[year])
 
 
 def test_primary_care_share_in_range_and_rising(q):
-    share = per_year(q, "SELECT year(visit_date), avg(CASE WHEN i.is_primary THEN 1.0 ELSE 0 END) "
-                        "FROM fact_visit v JOIN dim_institution i USING (institution_id) GROUP BY 1")
+    share = per_year(
+        q,
+        "SELECT year(visit_date), avg(CASE WHEN i.is_primary THEN 1.0 ELSE 0 END) "
+        "FROM fact_visit v JOIN dim_institution i USING (institution_id) GROUP BY 1",
+    )
     for year in FULL_YEARS:
         assert 0.50 <= share[year] <= 0.65, (year, share[year])
     assert share[2025] > share[2024] + 0.02
 
 
 def test_hospitalisation_and_length_of_stay(q):
-    rate = per_year(q, "SELECT year(discharge_date), count(*) * 100.0 / (SELECT sum(population) FROM "
-                       "dim_population p WHERE p.year = year(discharge_date)) FROM fact_inpatient GROUP BY 1")
+    rate = per_year(
+        q,
+        "SELECT year(discharge_date), count(*) * 100.0 / (SELECT sum(population) FROM "
+        "dim_population p WHERE p.year = year(discharge_date)) FROM fact_inpatient GROUP BY 1",
+    )
     for year in FULL_YEARS:
         assert 15 <= rate[year] <= 22, (year, rate[year])
     assert 8 <= scalar(q, "SELECT avg(los_days) FROM fact_inpatient") <= 10
-    los = dict(q("SELECT level, avg(los_days) FROM fact_inpatient JOIN dim_institution USING (institution_id) "
-                 "GROUP BY 1"))
+    los = dict(
+        q(
+            "SELECT level, avg(los_days) FROM fact_inpatient JOIN dim_institution USING (institution_id) "
+            "GROUP BY 1"
+        )
+    )
     assert los["tertiary"] > los["secondary"]
 
 
 def test_outpatient_costs(q):
-    cost = {(lv, int(y)): float(c) for lv, y, c in q(
-        "SELECT level, year(visit_date), avg(total_cost) FROM fact_visit JOIN dim_institution "
-        "USING (institution_id) WHERE visit_type IN ('outpatient', 'emergency') GROUP BY 1, 2")}
+    cost = {
+        (lv, int(y)): float(c)
+        for lv, y, c in q(
+            "SELECT level, year(visit_date), avg(total_cost) FROM fact_visit JOIN dim_institution "
+            "USING (institution_id) WHERE visit_type IN ('outpatient', 'emergency') GROUP BY 1, 2"
+        )
+    }
     assert 330 <= cost[("tertiary", 2024)] <= 380
     assert 1.02 <= cost[("tertiary", 2025)] / cost[("tertiary", 2024)] <= 1.08
     for level in ("chc", "thc"):
@@ -177,36 +238,62 @@ def test_outpatient_costs(q):
 
 
 def test_insurance_share_and_ageing(q):
-    share = scalar(q, "SELECT sum(insurance_paid) / sum(total_cost) FROM (SELECT insurance_paid, total_cost "
-                      "FROM fact_visit UNION ALL SELECT insurance_paid, total_cost FROM fact_inpatient)")
+    share = scalar(
+        q,
+        "SELECT sum(insurance_paid) / sum(total_cost) FROM (SELECT insurance_paid, total_cost "
+        "FROM fact_visit UNION ALL SELECT insurance_paid, total_cost FROM fact_inpatient)",
+    )
     assert 0.55 <= share <= 0.70
-    assert scalar(q, "SELECT avg(CASE WHEN 2026 - birth_year >= 60 THEN 1.0 ELSE 0 END) FROM dim_patient") > 0.20
+    assert (
+        scalar(q, "SELECT avg(CASE WHEN 2026 - birth_year >= 60 THEN 1.0 ELSE 0 END) FROM dim_patient") > 0.20
+    )
 
 
 def test_drg_calibration(q):
-    cmi = dict(q("SELECT level, sum(weight) / count(*) FROM fact_inpatient f JOIN dim_drg d "
-                 "USING (grouper_version, drg_code) JOIN dim_institution USING (institution_id) GROUP BY 1"))
-    region = scalar(q, "SELECT sum(weight) / count(*) FROM fact_inpatient JOIN dim_drg USING (grouper_version, drg_code)")
+    cmi = dict(
+        q(
+            "SELECT level, sum(weight) / count(*) FROM fact_inpatient f JOIN dim_drg d "
+            "USING (grouper_version, drg_code) JOIN dim_institution USING (institution_id) GROUP BY 1"
+        )
+    )
+    region = scalar(
+        q, "SELECT sum(weight) / count(*) FROM fact_inpatient JOIN dim_drg USING (grouper_version, drg_code)"
+    )
     assert 0.95 <= region <= 1.05
     assert 1.1 <= cmi["tertiary"] <= 1.4
     assert 0.8 <= cmi["secondary"] <= 1.0
-    assert 0.97 <= scalar(q, "SELECT avg(CASE WHEN drg_code IS NULL THEN 0.0 ELSE 1 END) FROM fact_inpatient") <= 0.995
-    high = scalar(q, """
+    assert (
+        0.97
+        <= scalar(q, "SELECT avg(CASE WHEN drg_code IS NULL THEN 0.0 ELSE 1 END) FROM fact_inpatient")
+        <= 0.995
+    )
+    high = scalar(
+        q,
+        """
         WITH m AS (SELECT drg_code, year(discharge_date) y, avg(total_cost) mean_cost FROM fact_inpatient
                    WHERE drg_code IS NOT NULL GROUP BY 1, 2)
         SELECT avg(CASE WHEN total_cost > 2 * mean_cost THEN 1.0 ELSE 0 END) FROM fact_inpatient f
-        JOIN m ON f.drg_code = m.drg_code AND year(f.discharge_date) = m.y""")
+        JOIN m ON f.drg_code = m.drg_code AND year(f.discharge_date) = m.y""",
+    )
     assert 0.02 <= high <= 0.06
-    assert 0.003 <= scalar(q, "SELECT avg(CASE WHEN discharge_status = 'died' THEN 1.0 ELSE 0 END) "
-                              "FROM fact_inpatient") <= 0.01
+    assert (
+        0.003
+        <= scalar(
+            q, "SELECT avg(CASE WHEN discharge_status = 'died' THEN 1.0 ELSE 0 END) FROM fact_inpatient"
+        )
+        <= 0.01
+    )
 
 
 def test_referrals(q):
     counts = dict(q("SELECT direction, count(*) FROM fact_referral GROUP BY 1"))
     assert counts["up"] > counts["down"]
     assert 0.20 <= counts["down"] / (counts["up"] + counts["down"]) <= 0.40
-    completion = scalar(q, "SELECT sum(CASE WHEN status = 'completed' THEN 1.0 ELSE 0 END) / "
-                           "sum(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) FROM fact_referral")
+    completion = scalar(
+        q,
+        "SELECT sum(CASE WHEN status = 'completed' THEN 1.0 ELSE 0 END) / "
+        "sum(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) FROM fact_referral",
+    )
     assert 0.80 <= completion <= 0.95
 
 
@@ -243,12 +330,18 @@ def test_managed_share_of_estimated_patients(q, disease):
     prevalence = dict(zip(AGE_BANDS, prevalence_by_band(disease), strict=True))
     population = q("SELECT age_band, sum(population) FROM dim_population WHERE year = 2026 GROUP BY 1")
     estimated = sum(prevalence[band] * float(pop) for band, pop in population)
-    managed = scalar(q, "SELECT count(*) FROM fact_chronic_registry WHERE disease = :d AND registered_date <= :end"
-                        " AND (end_date IS NULL OR end_date >= :end)", d=disease, end=LAST_12["end"])
+    managed = scalar(
+        q,
+        "SELECT count(*) FROM fact_chronic_registry WHERE disease = :d AND registered_date <= :end"
+        " AND (end_date IS NULL OR end_date >= :end)",
+        d=disease,
+        end=LAST_12["end"],
+    )
     assert 0.30 <= managed / estimated <= 0.60
 
 
 # --- deliberate outliers, so drill-downs and funnel plots find something -----------------------------------
+
 
 def test_deliberate_outliers_are_there(q):
     htn = q(CHRONIC_BY_TEAM, disease="hypertension", **LAST_12)
@@ -259,13 +352,25 @@ def test_deliberate_outliers_are_there(q):
         acc[1] += r.n
     control = {d: c / n for d, (c, n) in by_district.items()}
     assert min(control, key=control.get) == "990121"  # 青山县: understaffed, poor control
-    primary = dict(q("SELECT p.district_code, avg(CASE WHEN i.is_primary THEN 1.0 ELSE 0 END) FROM fact_visit v "
-                     "JOIN dim_patient p USING (patient_id) JOIN dim_institution i USING (institution_id) GROUP BY 1"))
+    primary = dict(
+        q(
+            "SELECT p.district_code, avg(CASE WHEN i.is_primary THEN 1.0 ELSE 0 END) FROM fact_visit v "
+            "JOIN dim_patient p USING (patient_id) JOIN dim_institution i USING (institution_id) GROUP BY 1"
+        )
+    )
     assert max(primary, key=primary.get) == "990122"  # 平湖县: the tight county community
-    grouping = dict(q("SELECT institution_name, avg(CASE WHEN drg_code IS NULL THEN 0.0 ELSE 1 END) FROM "
-                      "fact_inpatient JOIN dim_institution USING (institution_id) WHERE level IN ('tertiary', "
-                      "'secondary') GROUP BY 1"))
+    grouping = dict(
+        q(
+            "SELECT institution_name, avg(CASE WHEN drg_code IS NULL THEN 0.0 ELSE 1 END) FROM "
+            "fact_inpatient JOIN dim_institution USING (institution_id) WHERE level IN ('tertiary', "
+            "'secondary') GROUP BY 1"
+        )
+    )
     assert min(grouping, key=grouping.get) == "云岭县人民医院"
-    alos = dict(q("SELECT institution_name, avg(los_days) FROM fact_inpatient JOIN dim_institution "
-                  "USING (institution_id) WHERE level = 'tertiary' GROUP BY 1"))
+    alos = dict(
+        q(
+            "SELECT institution_name, avg(los_days) FROM fact_inpatient JOIN dim_institution "
+            "USING (institution_id) WHERE level = 'tertiary' GROUP BY 1"
+        )
+    )
     assert max(alos, key=alos.get) == "江州市中医院"

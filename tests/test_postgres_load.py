@@ -13,8 +13,12 @@ from tests.conftest import TEST_LAST_MONTH, TEST_SEED
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 MONEY = [
-    (fact_visit, "total_cost"), (fact_visit, "insurance_paid"), (fact_visit, "drug_cost"),
-    (fact_inpatient, "total_cost"), (fact_inpatient, "insurance_paid"), (fact_inpatient, "drg_payment"),
+    (fact_visit, "total_cost"),
+    (fact_visit, "insurance_paid"),
+    (fact_visit, "drug_cost"),
+    (fact_inpatient, "total_cost"),
+    (fact_inpatient, "insurance_paid"),
+    (fact_inpatient, "drg_payment"),
 ]
 
 
@@ -28,10 +32,14 @@ def _figures(url: str) -> dict:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            out = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                   for t in CONTRACT_TABLES}
+            out = {
+                t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in CONTRACT_TABLES
+            }
             for table, column in MONEY:
-                out[f"{table.name}.{column}"] = conn.execute(sa.select(sa.func.sum(table.c[column]))).scalar_one()
+                out[f"{table.name}.{column}"] = conn.execute(
+                    sa.select(sa.func.sum(table.c[column]))
+                ).scalar_one()
             out["weight"] = conn.execute(sa.text("SELECT sum(weight) FROM dim_drg")).scalar_one()
         return out
     finally:

@@ -47,8 +47,11 @@ def test_metadata_holds_every_contract_table_and_column():
 
 
 def test_foreign_keys_follow_the_contract():
-    fks = {(fk.parent.table.name, fk.parent.name, fk.column.table.name) for t in CONTRACT_TABLES
-           for fk in t.foreign_keys}
+    fks = {
+        (fk.parent.table.name, fk.parent.name, fk.column.table.name)
+        for t in CONTRACT_TABLES
+        for fk in t.foreign_keys
+    }
     for expected in [
         ("fact_visit", "patient_id", "dim_patient"),
         ("fact_visit", "institution_id", "dim_institution"),
@@ -68,15 +71,20 @@ def test_duckdb_creates_the_whole_schema(tmp_path):
         tables = set(inspector.get_table_names())
         assert {t.name for t in CONTRACT_TABLES} <= tables
         # (SQLAlchemy 2.1's column reflection asks pg_catalog for collations, which DuckDB lacks.)
-        present = writer.conn.execute(sa.text("SELECT table_name, column_name FROM information_schema.columns"))
+        present = writer.conn.execute(
+            sa.text("SELECT table_name, column_name FROM information_schema.columns")
+        )
         by_table: dict[str, set[str]] = {}
         for table, column in present:
             by_table.setdefault(table, set()).add(column)
         for name, columns in CONTRACT.items():
             assert set(columns.split()) <= by_table[name]
-        pk = writer.conn.execute(sa.text(
-            "SELECT constraint_column_names FROM duckdb_constraints() "
-            "WHERE table_name = 'fact_visit' AND constraint_type = 'PRIMARY KEY'")).scalar_one()
+        pk = writer.conn.execute(
+            sa.text(
+                "SELECT constraint_column_names FROM duckdb_constraints() "
+                "WHERE table_name = 'fact_visit' AND constraint_type = 'PRIMARY KEY'"
+            )
+        ).scalar_one()
         assert list(pk) == ["visit_id"]
     finally:
         writer.close()

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0, "0"), (9_999, "9,999"), (10_000, "1.0万"), (5_191_585, "519.2万"), (312_000_000, "3.1亿"),
-     (-25_000, "-2.5万")],
+    [
+        (0, "0"),
+        (9_999, "9,999"),
+        (10_000, "1.0万"),
+        (5_191_585, "519.2万"),
+        (312_000_000, "3.1亿"),
+        (-25_000, "-2.5万"),
+    ],
 )
 def test_format_large(value, text):
     assert format_large(value) == text
@@ -60,7 +66,11 @@ def test_period_and_calendar():
     assert last_full_month(dt.date(2026, 11, 25)) == dt.date(2026, 10, 1)
     assert last_full_month(dt.date(2026, 1, 1)) == dt.date(2025, 12, 1)
     period = Period.ending(dt.date(2026, 10, 1))
-    assert (period.start, period.end, len(period.months())) == (dt.date(2023, 11, 1), dt.date(2026, 10, 31), 36)
+    assert (period.start, period.end, len(period.months())) == (
+        dt.date(2023, 11, 1),
+        dt.date(2026, 10, 31),
+        36,
+    )
     february_2026 = next(m for m in period.months() if (m.year, m.month) == (2026, 2))
     weights = day_weights(february_2026)
     assert weights[16] < 0.5 * weights[9]  # Spring Festival 2026-02-17 is quiet, a week before is not

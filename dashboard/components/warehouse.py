@@ -51,23 +51,47 @@ def summary_panel(row_counts: dict[str, int], period_start: str, period_end: str
     ]
     cards = dbc.Row(
         [
-            dbc.Col(dbc.Card(dbc.CardBody([html.Div(label, className="text-muted small"),
-                                           html.Div(value, className="fs-5", id=f"summary-{i}")])), md=4)
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(label, className="text-muted small"),
+                            html.Div(value, className="fs-5", id=f"summary-{i}"),
+                        ]
+                    )
+                ),
+                md=4,
+            )
             for i, (label, value) in enumerate(facts)
         ],
         className="g-3 mb-4",
     )
     table = dbc.Table(
-        [html.Thead(html.Tr([html.Th("内容 Content"), html.Th("表 Table"), html.Th("行数 Rows",
-                                                                                className="text-end"),
-                             html.Th("")])),
-         html.Tbody(rows)],
-        bordered=False, hover=True, size="sm", className="align-middle",
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th("内容 Content"),
+                        html.Th("表 Table"),
+                        html.Th("行数 Rows", className="text-end"),
+                        html.Th(""),
+                    ]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+        bordered=False,
+        hover=True,
+        size="sm",
+        className="align-middle",
     )
     return html.Div([cards, dbc.Card(dbc.CardBody(table))])
 
 
 def error_panel(message: str):
     """A clear message in place of the overview when the warehouse cannot be read."""
-    return dbc.Alert([html.H5("无法读取数据仓库 / Cannot read the warehouse"), html.Div(message)],
-                     color="danger", id="warehouse-error")
+    return dbc.Alert(
+        [html.H5("无法读取数据仓库 / Cannot read the warehouse"), html.Div(message)],
+        color="danger",
+        id="warehouse-error",
+    )

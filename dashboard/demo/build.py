@@ -50,7 +50,9 @@ Progress = Callable[[str], None]
 def parse_scale(text: str) -> str:
     scale = str(text).strip().upper()
     if scale not in SCALES:
-        raise UserFacingError(f"unknown scale {text!r}: choose one of {', '.join(SCALES)} (S for tests, M default)")
+        raise UserFacingError(
+            f"unknown scale {text!r}: choose one of {', '.join(SCALES)} (S for tests, M default)"
+        )
     return scale
 
 
@@ -86,7 +88,9 @@ def build_demo(
     scale = parse_scale(scale)
     progress = progress or (lambda _message: None)
     period = Period.ending(last_month or last_full_month(dt.date.today()), MONTHS)
-    progress(f"demo city, scale {scale} ({SCALES[scale]:,} residents), {period.start} to {period.end}, seed {seed}")
+    progress(
+        f"demo city, scale {scale} ({SCALES[scale]:,} residents), {period.start} to {period.end}, seed {seed}"
+    )
     if is_duckdb(database_url):
         target = duckdb_target(database_url)
         with new_duckdb_file(target) as scratch:
@@ -112,8 +116,10 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
     icd_codes = icd.code.tolist()
     patients = arrow.Dictionary(patient_ids(len(res)))
     icd_dictionary = arrow.Dictionary(icd_codes)
-    progress(f"{len(res):,} residents, {len(registry.patient):,} chronic patients managed, "
-             f"{len(contracts.patient):,} contracts")
+    progress(
+        f"{len(res):,} residents, {len(registry.patient):,} chronic patients managed, "
+        f"{len(contracts.patient):,} contracts"
+    )
 
     writer = WarehouseWriter(path)
     try:
@@ -139,7 +145,9 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
         next_visit = 1
         for month in period.months():
             mid_month = to_days(month.start) + 14
-            mv = visits.month(rng(10, month.index), month, next_visit, contracts.active_on(mid_month, len(res)))
+            mv = visits.month(
+                rng(10, month.index), month, next_visit, contracts.active_on(mid_month, len(res))
+            )
             next_visit += mv.table.num_rows
             writer.append("fact_visit", mv.table)
             referrals.from_visits(rng(11, month.index), mv.patient, mv.institution, mv.day, mv.diagnosis)
@@ -151,8 +159,20 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
                 progress(f"visits to {month.start:%Y-%m}: {next_visit - 1:,}")
 
         drg_frame, cases = inpatient.finish()
-        drg_frame = drg_frame[["grouper_version", "drg_code", "drg_name", "adrg_code", "mdc_code", "weight",
-                               "risk_level", "drg_name_en", "adrg_name", "mdc_name"]]
+        drg_frame = drg_frame[
+            [
+                "grouper_version",
+                "drg_code",
+                "drg_name",
+                "adrg_code",
+                "mdc_code",
+                "weight",
+                "risk_level",
+                "drg_name_en",
+                "adrg_name",
+                "mdc_name",
+            ]
+        ]
         writer.append("dim_drg", pa.Table.from_pandas(drg_frame, preserve_index=False))
         writer.append("fact_inpatient", inpatient.table(cases, patients, icd_dictionary, drg_frame))
         progress(f"inpatient cases: {len(cases['patient']):,}")
@@ -168,15 +188,20 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
         writer.append("kpi_target", pa.Table.from_pandas(target_table(city, period), preserve_index=False))
         progress("referrals, chronic registry, follow-ups, contracts, capitation and targets written")
 
-        mark_complete(writer, build_meta({
-            "source": "demo",
-            "scale": scale,
-            "seed": str(seed),
-            "period_start": period.start.isoformat(),
-            "period_end": period.end.isoformat(),
-            "city_name": CITY_NAME,
-            "grouper_version": GROUPER_VERSION,
-        }))
+        mark_complete(
+            writer,
+            build_meta(
+                {
+                    "source": "demo",
+                    "scale": scale,
+                    "seed": str(seed),
+                    "period_start": period.start.isoformat(),
+                    "period_end": period.end.isoformat(),
+                    "city_name": CITY_NAME,
+                    "grouper_version": GROUPER_VERSION,
+                }
+            ),
+        )
         counts = dict(writer.rows)
     finally:
         writer.close()

@@ -29,7 +29,9 @@ def registry_table(reg: Registry, res: Residents, city: City, patients: arrow.Di
             "disease": arrow.categorical(Registry.DISEASES, reg.disease[order]),
             "registered_date": arrow.dates(reg.registered[order]),
             "team_id": arrow.Dictionary(city.teams.team_id).column(team[order]),
-            "institution_id": arrow.Dictionary(city.institutions.institution_id).column(city.team_inst[team[order]]),
+            "institution_id": arrow.Dictionary(city.institutions.institution_id).column(
+                city.team_inst[team[order]]
+            ),
             "end_date": arrow.dates(reg.ended[order]),
         }
     )
@@ -46,8 +48,14 @@ def quarters(period: Period) -> list[tuple[int, int]]:
     return out
 
 
-def followup_tables(rng: np.random.Generator, reg: Registry, res: Residents, city: City, period: Period,
-                    patients: arrow.Dictionary):
+def followup_tables(
+    rng: np.random.Generator,
+    reg: Registry,
+    res: Residents,
+    city: City,
+    period: Period,
+    patients: arrow.Dictionary,
+):
     """Yield one Arrow table of follow-ups per quarter, in date order."""
     team = res.team[reg.patient]
     inst = city.team_inst[team]
@@ -88,7 +96,9 @@ def followup_tables(rng: np.random.Generator, reg: Registry, res: Residents, cit
 
         u = rng.random(n)
         online = 0.04 + 0.03 * years
-        mode = np.select([u < online, u < online + np.where(age[idx] >= 75, 0.25, 0.1), u < 0.55], [3, 1, 2], 0)
+        mode = np.select(
+            [u < online, u < online + np.where(age[idx] >= 75, 0.25, 0.1), u < 0.55], [3, 1, 2], 0
+        )
 
         yield pa.table(
             {

@@ -36,18 +36,34 @@ class DistrictSpec:
 
 DISTRICTS = (
     # Old town: the oldest population, hence the highest crude hospitalisation; similar once standardised.
-    DistrictSpec("990102", "鼓楼区", "Gulou", "urban", 0.16, 1.0, 0.62, 0.00, 0.62, 0.46, 0.15, 0.90, 0.30, 0.4),
-    DistrictSpec("990103", "江南区", "Jiangnan", "urban", 0.17, 0.2, 0.58, 0.05, 0.55, 0.45, 0.10, 0.90, 0.32, 0.5),
+    DistrictSpec(
+        "990102", "鼓楼区", "Gulou", "urban", 0.16, 1.0, 0.62, 0.00, 0.62, 0.46, 0.15, 0.90, 0.30, 0.4
+    ),
+    DistrictSpec(
+        "990103", "江南区", "Jiangnan", "urban", 0.17, 0.2, 0.58, 0.05, 0.55, 0.45, 0.10, 0.90, 0.32, 0.5
+    ),
     # New town: young, few community centres for its size, residents go straight to hospital.
-    DistrictSpec("990104", "新港区", "Xingang", "urban", 0.15, -0.6, 0.55, -0.45, 0.50, 0.38, -0.05, 0.86, 0.24, 0.3),
-    DistrictSpec("990105", "高新区", "Gaoxin", "urban", 0.10, -1.0, 0.70, -0.10, 0.60, 0.40, 0.10, 0.88, 0.28, 0.4),
+    DistrictSpec(
+        "990104", "新港区", "Xingang", "urban", 0.15, -0.6, 0.55, -0.45, 0.50, 0.38, -0.05, 0.86, 0.24, 0.3
+    ),
+    DistrictSpec(
+        "990105", "高新区", "Gaoxin", "urban", 0.10, -1.0, 0.70, -0.10, 0.60, 0.40, 0.10, 0.88, 0.28, 0.4
+    ),
     # Deliberate laggard: ageing, understaffed, patients leave the county; poor chronic control.
-    DistrictSpec("990121", "青山县", "Qingshan", "rural", 0.12, 0.8, 0.18, 0.05, 0.42, 0.31, -0.65, 0.74, 0.33, 0.2),
+    DistrictSpec(
+        "990121", "青山县", "Qingshan", "rural", 0.12, 0.8, 0.18, 0.05, 0.42, 0.31, -0.65, 0.74, 0.33, 0.2
+    ),
     # Deliberate leader: a tightly integrated county community (紧密型县域医共体).
-    DistrictSpec("990122", "平湖县", "Pinghu", "rural", 0.13, 0.5, 0.20, 0.55, 0.16, 0.58, 0.40, 0.95, 0.45, 0.9),
+    DistrictSpec(
+        "990122", "平湖县", "Pinghu", "rural", 0.13, 0.5, 0.20, 0.55, 0.16, 0.58, 0.40, 0.95, 0.45, 0.9
+    ),
     # Remote and small: wide confidence intervals, an extreme crude rate that is not significant.
-    DistrictSpec("990123", "云岭县", "Yunling", "rural", 0.05, 0.7, 0.12, 0.25, 0.20, 0.40, 0.00, 0.85, 0.36, 0.5),
-    DistrictSpec("990124", "河口县", "Hekou", "rural", 0.12, 0.4, 0.22, 0.20, 0.28, 0.44, 0.05, 0.88, 0.36, 0.5),
+    DistrictSpec(
+        "990123", "云岭县", "Yunling", "rural", 0.05, 0.7, 0.12, 0.25, 0.20, 0.40, 0.00, 0.85, 0.36, 0.5
+    ),
+    DistrictSpec(
+        "990124", "河口县", "Hekou", "rural", 0.12, 0.4, 0.22, 0.20, 0.28, 0.44, 0.05, 0.88, 0.36, 0.5
+    ),
 )
 
 CONSORTIA = (
@@ -79,35 +95,178 @@ class HospitalSpec:
 
 
 HOSPITALS = (
-    HospitalSpec("江州市第一人民医院", "Jiangzhou First People's Hospital", "tertiary", "990102", "C01", True,
-                 1800, 0.95, 1.00, 1.0, 0.010),
-    HospitalSpec("江州市中心医院", "Jiangzhou Central Hospital", "tertiary", "990103", "C02", True,
-                 1500, 1.00, 1.02, 1.0, 0.012),
+    HospitalSpec(
+        "江州市第一人民医院",
+        "Jiangzhou First People's Hospital",
+        "tertiary",
+        "990102",
+        "C01",
+        True,
+        1800,
+        0.95,
+        1.00,
+        1.0,
+        0.010,
+    ),
+    HospitalSpec(
+        "江州市中心医院",
+        "Jiangzhou Central Hospital",
+        "tertiary",
+        "990103",
+        "C02",
+        True,
+        1500,
+        1.00,
+        1.02,
+        1.0,
+        0.012,
+    ),
     # Long stays: the TCM hospital keeps patients longer (time-efficiency outlier).
-    HospitalSpec("江州市中医院", "Jiangzhou TCM Hospital", "tertiary", "990102", "C08", True,
-                 900, 1.02, 1.30, 0.9, 0.015),
+    HospitalSpec(
+        "江州市中医院",
+        "Jiangzhou TCM Hospital",
+        "tertiary",
+        "990102",
+        "C08",
+        True,
+        900,
+        1.02,
+        1.30,
+        0.9,
+        0.015,
+    ),
     # Expensive: the cancer hospital costs more for the same group (cost-efficiency outlier).
-    HospitalSpec("江州市肿瘤医院", "Jiangzhou Cancer Hospital", "tertiary", "990105", "C07", True,
-                 800, 1.30, 1.10, 1.1, 0.012),
-    HospitalSpec("鼓楼区人民医院", "Gulou District People's Hospital", "secondary", "990102", "C01", False,
-                 400, 0.98, 1.00, 1.0, 0.015),
-    HospitalSpec("江南区人民医院", "Jiangnan District People's Hospital", "secondary", "990103", "C02", False,
-                 450, 1.00, 0.98, 1.0, 0.015),
-    HospitalSpec("新港区人民医院", "Xingang District People's Hospital", "secondary", "990104", "C02", False,
-                 350, 1.05, 1.05, 1.0, 0.018),
-    HospitalSpec("高新区医院", "Gaoxin District Hospital", "secondary", "990105", "C08", False,
-                 300, 1.00, 1.00, 1.0, 0.015),
-    HospitalSpec("青山县人民医院", "Qingshan County People's Hospital", "secondary", "990121", "C03", True,
-                 380, 1.08, 1.10, 1.2, 0.020),
-    HospitalSpec("平湖县人民医院", "Pinghu County People's Hospital", "secondary", "990122", "C04", True,
-                 450, 0.90, 0.92, 0.9, 0.008),
+    HospitalSpec(
+        "江州市肿瘤医院",
+        "Jiangzhou Cancer Hospital",
+        "tertiary",
+        "990105",
+        "C07",
+        True,
+        800,
+        1.30,
+        1.10,
+        1.1,
+        0.012,
+    ),
+    HospitalSpec(
+        "鼓楼区人民医院",
+        "Gulou District People's Hospital",
+        "secondary",
+        "990102",
+        "C01",
+        False,
+        400,
+        0.98,
+        1.00,
+        1.0,
+        0.015,
+    ),
+    HospitalSpec(
+        "江南区人民医院",
+        "Jiangnan District People's Hospital",
+        "secondary",
+        "990103",
+        "C02",
+        False,
+        450,
+        1.00,
+        0.98,
+        1.0,
+        0.015,
+    ),
+    HospitalSpec(
+        "新港区人民医院",
+        "Xingang District People's Hospital",
+        "secondary",
+        "990104",
+        "C02",
+        False,
+        350,
+        1.05,
+        1.05,
+        1.0,
+        0.018,
+    ),
+    HospitalSpec(
+        "高新区医院",
+        "Gaoxin District Hospital",
+        "secondary",
+        "990105",
+        "C08",
+        False,
+        300,
+        1.00,
+        1.00,
+        1.0,
+        0.015,
+    ),
+    HospitalSpec(
+        "青山县人民医院",
+        "Qingshan County People's Hospital",
+        "secondary",
+        "990121",
+        "C03",
+        True,
+        380,
+        1.08,
+        1.10,
+        1.2,
+        0.020,
+    ),
+    HospitalSpec(
+        "平湖县人民医院",
+        "Pinghu County People's Hospital",
+        "secondary",
+        "990122",
+        "C04",
+        True,
+        450,
+        0.90,
+        0.92,
+        0.9,
+        0.008,
+    ),
     # Deliberate quality signal: deaths in low-risk groups and a poor grouping rate.
-    HospitalSpec("云岭县人民医院", "Yunling County People's Hospital", "secondary", "990123", "C05", True,
-                 220, 1.02, 1.05, 3.5, 0.045),
-    HospitalSpec("河口县人民医院", "Hekou County People's Hospital", "secondary", "990124", "C06", True,
-                 380, 0.97, 1.00, 1.0, 0.015),
-    HospitalSpec("平湖县中医院", "Pinghu County TCM Hospital", "secondary", "990122", "C04", False,
-                 200, 0.92, 1.08, 0.9, 0.012),
+    HospitalSpec(
+        "云岭县人民医院",
+        "Yunling County People's Hospital",
+        "secondary",
+        "990123",
+        "C05",
+        True,
+        220,
+        1.02,
+        1.05,
+        3.5,
+        0.045,
+    ),
+    HospitalSpec(
+        "河口县人民医院",
+        "Hekou County People's Hospital",
+        "secondary",
+        "990124",
+        "C06",
+        True,
+        380,
+        0.97,
+        1.00,
+        1.0,
+        0.015,
+    ),
+    HospitalSpec(
+        "平湖县中医院",
+        "Pinghu County TCM Hospital",
+        "secondary",
+        "990122",
+        "C04",
+        False,
+        200,
+        0.92,
+        1.08,
+        0.9,
+        0.012,
+    ),
 )
 
 # Community health centres (社区卫生服务中心) by street, and township health centres (乡镇卫生院) by town.
@@ -125,14 +284,47 @@ THC_TOWNS = {
     "990124": ["河湾", "沙口", "杨柳", "三岔", "黄桥", "金滩"],
 }
 VILLAGES_PER_COUNTY = 3
-VILLAGE_NAMES = ["上庄", "下坝", "中屯", "东岗", "西塘", "南岭", "北坡", "前湾", "后山", "石桥", "杏林", "桃源"]
+VILLAGE_NAMES = [
+    "上庄",
+    "下坝",
+    "中屯",
+    "东岗",
+    "西塘",
+    "南岭",
+    "北坡",
+    "前湾",
+    "后山",
+    "石桥",
+    "杏林",
+    "桃源",
+]
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力婷雪琳晨宇浩然欣怡子轩佳琪")
 HOSPITAL_DEPARTMENTS = [
-    "心血管内科", "呼吸内科", "神经内科", "消化内科", "内分泌科", "肾内科", "普通外科", "骨科", "神经外科",
-    "心胸外科", "泌尿外科", "妇产科", "儿科", "眼科", "耳鼻喉科", "肿瘤科", "感染科", "精神科", "血液科",
-    "皮肤科", "全科",
+    "心血管内科",
+    "呼吸内科",
+    "神经内科",
+    "消化内科",
+    "内分泌科",
+    "肾内科",
+    "普通外科",
+    "骨科",
+    "神经外科",
+    "心胸外科",
+    "泌尿外科",
+    "妇产科",
+    "儿科",
+    "眼科",
+    "耳鼻喉科",
+    "肿瘤科",
+    "感染科",
+    "精神科",
+    "血液科",
+    "皮肤科",
+    "全科",
 ]
 TITLES = ["主任医师", "副主任医师", "主治医师", "医师"]
 HOSPITAL_DOCTORS = {"tertiary": 42, "secondary": 21}
@@ -224,19 +416,45 @@ def build_city(rng: np.random.Generator) -> City:
         )
 
     for h in HOSPITALS:
-        add(h.name, h.name_en, h.level, h.district, h.consortium, h.beds, h.cost_factor, h.los_factor,
-            h.mortality_factor, h.ungrouped_share)
+        add(
+            h.name,
+            h.name_en,
+            h.level,
+            h.district,
+            h.consortium,
+            h.beds,
+            h.cost_factor,
+            h.los_factor,
+            h.mortality_factor,
+            h.ungrouped_share,
+        )
     for district, streets in CHC_STREETS.items():
         dname = specs[district_index[district]].name
         for street, consortium in streets:
-            add(f"{dname}{street}街道社区卫生服务中心", f"{street} Community Health Centre", "chc", district,
-                consortium, int(rng.integers(10, 40)), cost=float(rng.normal(1.0, 0.06)))
+            add(
+                f"{dname}{street}街道社区卫生服务中心",
+                f"{street} Community Health Centre",
+                "chc",
+                district,
+                consortium,
+                int(rng.integers(10, 40)),
+                cost=float(rng.normal(1.0, 0.06)),
+            )
     for district, towns in THC_TOWNS.items():
         consortium = next(c[0] for c in CONSORTIA if c[4] == district and c[3] == "county_community")
         dname = specs[district_index[district]].name
         for town in towns:
-            add(f"{dname}{town}镇卫生院", f"{town} Township Health Centre", "thc", district, consortium,
-                int(rng.integers(20, 60)), cost=float(rng.normal(1.0, 0.06)), los=0.9, ungrouped=0.02)
+            add(
+                f"{dname}{town}镇卫生院",
+                f"{town} Township Health Centre",
+                "thc",
+                district,
+                consortium,
+                int(rng.integers(20, 60)),
+                cost=float(rng.normal(1.0, 0.06)),
+                los=0.9,
+                ungrouped=0.02,
+            )
     village_names = iter(VILLAGE_NAMES)
     for district in THC_TOWNS:
         consortium = next(c[0] for c in CONSORTIA if c[4] == district and c[3] == "county_community")
@@ -262,7 +480,9 @@ def build_city(rng: np.random.Generator) -> City:
             "consortium_name_en": [c[2] for c in CONSORTIA],
         }
     )
-    consortium_lead = inst.reset_index().set_index("institution_id").loc[consortia.lead_institution_id, "index"]
+    consortium_lead = (
+        inst.reset_index().set_index("institution_id").loc[consortia.lead_institution_id, "index"]
+    )
     tightness = np.array([specs[district_index[c[4]]].consortium_tightness for c in CONSORTIA])
     tightness[consortium_index["C04"]] = 0.95
 
@@ -282,10 +502,17 @@ def build_city(rng: np.random.Generator) -> City:
         short = row.institution_name.replace(spec.name, "").replace("街道社区卫生服务中心", "")
         short = short.replace("镇卫生院", "镇")
         for k in range(n):
-            teams.append({"team_id": f"T{len(teams) + 1:03d}", "team_name": f"{short}家庭医生{k + 1}队",
-                          "institution_id": row.institution_id})
+            teams.append(
+                {
+                    "team_id": f"T{len(teams) + 1:03d}",
+                    "team_name": f"{short}家庭医生{k + 1}队",
+                    "institution_id": row.institution_id,
+                }
+            )
     teams_df = pd.DataFrame(teams)
-    team_inst = inst.reset_index().set_index("institution_id").loc[teams_df.institution_id, "index"].to_numpy()
+    team_inst = (
+        inst.reset_index().set_index("institution_id").loc[teams_df.institution_id, "index"].to_numpy()
+    )
     team_district = inst_district[team_inst]
     team_quality = np.array([specs[d].team_quality for d in team_district]) + rng.normal(0, 0.25, len(teams))
     team_followup = np.clip(

@@ -17,7 +17,7 @@ from dashboard.demo import arrow
 from dashboard.demo.calendar import Month, Period, sample_days, to_days
 from dashboard.demo.city import City
 from dashboard.demo.residents import Residents
-from dashboard.demo.visits import TERTIARY_PREFERENCE, RURAL_TERTIARY_PREFERENCE
+from dashboard.demo.visits import RURAL_TERTIARY_PREFERENCE, TERTIARY_PREFERENCE
 
 GROUPER_VERSION = "chs-drg-1.1-demo"
 # Demo pooling region's settlement policy (a real region's policy is loaded as data, never coded).
@@ -31,7 +31,12 @@ BAND_ADMISSIONS = np.array([0.075, 0.06, 0.07, 0.11, 0.19, 0.33, 0.50])
 TARGET_ADMISSIONS_PER_100 = (17.0, 19.0)
 WINTER = np.array([1.12, 1.0, 1.0, 0.97, 0.96, 0.95, 0.95, 0.96, 0.97, 0.98, 1.05, 1.12])
 
-SEVERITY_NAME = {"1": "，伴严重合并症/并发症", "3": "，伴一般合并症/并发症", "5": "，无合并症/并发症", "9": ""}
+SEVERITY_NAME = {
+    "1": "，伴严重合并症/并发症",
+    "3": "，伴一般合并症/并发症",
+    "5": "，无合并症/并发症",
+    "9": "",
+}
 SEVERITY_NAME_EN = {"1": ", with major CC", "3": ", with CC", "5": ", without CC", "9": ""}
 SEVERITY_RW = {"1": 1.75, "3": 1.25, "5": 1.0, "9": 1.0}
 SEVERITY_LOS = {"1": 1.6, "3": 1.2, "5": 1.0, "9": 1.0}
@@ -84,8 +89,9 @@ class Catalogue:
 
 
 class InpatientGenerator:
-    def __init__(self, city: City, res: Residents, period: Period, catalogue: Catalogue,
-                 icd_codes: list[str]) -> None:
+    def __init__(
+        self, city: City, res: Residents, period: Period, catalogue: Catalogue, icd_codes: list[str]
+    ) -> None:
         self.city, self.res, self.period, self.cat = city, res, period, catalogue
         adrgs = catalogue.frame.drop_duplicates("adrg_code").reset_index(drop=True)
         self.adrgs = adrgs
@@ -105,10 +111,12 @@ class InpatientGenerator:
         self.tertiary = city.institutions_of("tertiary")
         specs = city.specs
         self.tertiary_cum = np.cumsum(
-            np.array([TERTIARY_PREFERENCE.get(s.code, RURAL_TERTIARY_PREFERENCE) for s in specs]), axis=1)
+            np.array([TERTIARY_PREFERENCE.get(s.code, RURAL_TERTIARY_PREFERENCE) for s in specs]), axis=1
+        )
         self.secondary_of = [city.institutions_of("secondary", d) for d in range(len(specs))]
         self.tertiary_access = np.array(
-            [1.0 if s.urban_rural == "urban" else 0.35 + 0.9 * s.tertiary_pull for s in specs])
+            [1.0 if s.urban_rural == "urban" else 0.35 + 0.9 * s.tertiary_pull for s in specs]
+        )
         self.primary_access = np.array([0.15 if s.urban_rural == "urban" else 1.0 for s in specs])
         self._rate_cache: dict[int, np.ndarray] = {}
         self.parts: list[dict[str, np.ndarray]] = []
@@ -123,7 +131,8 @@ class InpatientGenerator:
             rate *= res.frailty
             progress = np.clip((year + 0.5 - self.period.start.year) / 3.0, 0, 1)
             target = TARGET_ADMISSIONS_PER_100[0] + progress * (
-                TARGET_ADMISSIONS_PER_100[1] - TARGET_ADMISSIONS_PER_100[0])
+                TARGET_ADMISSIONS_PER_100[1] - TARGET_ADMISSIONS_PER_100[0]
+            )
             rate *= target / 100 * born.sum() / rate.sum()
             self._rate_cache[year] = rate
         return self._rate_cache[year]
@@ -158,7 +167,8 @@ class InpatientGenerator:
 
         district = res.district[patient]
         weights = self.affinity[adrg] * np.stack(
-            [self.tertiary_access[district], np.ones(n), self.primary_access[district]], axis=1)
+            [self.tertiary_access[district], np.ones(n), self.primary_access[district]], axis=1
+        )
         cumulative = np.cumsum(weights, axis=1)
         level = (rng.random(n)[:, None] * cumulative[:, -1:] > cumulative).sum(axis=1)  # 0 t, 1 s, 2 primary
         inst = res.home_inst[patient].copy()
@@ -182,7 +192,8 @@ class InpatientGenerator:
         u = rng.random(n)
         p1 = 0.09 + 0.08 * (age >= 65) + 0.05 * (level == 0) + 0.06 * readmission
         severity = np.where(
-            splits == "9", "9",
+            splits == "9",
+            "9",
             np.where(u < p1, "1", np.where((splits == "135") & (u < p1 + 0.3), "3", "5")),
         )
         drg_codes = np.char.add(self.adrgs.adrg_code.to_numpy()[adrg].astype(str), severity.astype(str))
@@ -198,21 +209,41 @@ class InpatientGenerator:
         years = (admit - to_days(self.period.start)) / 365.25
         noise = np.exp(rng.normal(-0.5 * 0.28**2, 0.28, n))
         u = rng.random(n)
-        outlier = np.where(u < 0.032, rng.uniform(2.3, 4.0, n), np.where(u > 0.985, rng.uniform(0.2, 0.45, n), 1))
-        cost = (true_rw * COST_PER_TRUE_WEIGHT * LEVEL_CASE_COST[level] * city.inst_cost[inst]
-                * (1 + INPATIENT_COST_GROWTH) ** years * noise * outlier
-                * (0.85 + 0.15 * los / np.maximum(cat.los.to_numpy()[drg], 1)))
+        outlier = np.where(
+            u < 0.032, rng.uniform(2.3, 4.0, n), np.where(u > 0.985, rng.uniform(0.2, 0.45, n), 1)
+        )
+        cost = (
+            true_rw
+            * COST_PER_TRUE_WEIGHT
+            * LEVEL_CASE_COST[level]
+            * city.inst_cost[inst]
+            * (1 + INPATIENT_COST_GROWTH) ** years
+            * noise
+            * outlier
+            * (0.85 + 0.15 * los / np.maximum(cat.los.to_numpy()[drg], 1))
+        )
         cost_cents = np.maximum(np.round(cost * 100), 30000).astype(np.int64)
         insurance = self.res.insurance[patient]
-        share = np.where(insurance == 2, 0.0,
-                         np.clip(INSURANCE_SHARE[insurance] + rng.normal(0, 0.05, n), 0.3, 0.92))
+        share = np.where(
+            insurance == 2, 0.0, np.clip(INSURANCE_SHARE[insurance] + rng.normal(0, 0.05, n), 0.3, 0.92)
+        )
         grouped = rng.random(n) >= city.inst_ungrouped[inst]
-        dx_choice = np.array([d[rng.integers(len(d))] for d in (self.adrg_dx[a] for a in adrg)], dtype=np.int64)
+        dx_choice = np.array(
+            [d[rng.integers(len(d))] for d in (self.adrg_dx[a] for a in adrg)], dtype=np.int64
+        )
         self.parts.append(
             {
-                "patient": patient, "inst": inst, "drg": drg, "grouped": grouped, "admit": admit,
-                "discharge": admit + los, "los": los, "dx": dx_choice, "cost": cost_cents,
-                "paid": np.round(cost_cents * share).astype(np.int64), "status": status,
+                "patient": patient,
+                "inst": inst,
+                "drg": drg,
+                "grouped": grouped,
+                "admit": admit,
+                "discharge": admit + los,
+                "los": los,
+                "dx": dx_choice,
+                "cost": cost_cents,
+                "paid": np.round(cost_cents * share).astype(np.int64),
+                "status": status,
             }
         )
         if not readmission:
@@ -253,7 +284,9 @@ class InpatientGenerator:
         base_rate_0 = cases["cost"][in_base].sum() / 100 / drg_weight[in_base].sum()
         year = np.array(pd.to_datetime(cases["discharge"], unit="D").year)
         base_rate = np.round(base_rate_0 * (1 + BASE_RATE_GROWTH) ** (year - self.period.start.year))
-        frame = pd.DataFrame({"drg": cases["drg"], "year": year, "cost": cases["cost"], "g": cases["grouped"]})
+        frame = pd.DataFrame(
+            {"drg": cases["drg"], "year": year, "cost": cases["cost"], "g": cases["grouped"]}
+        )
         group_mean = frame[frame.g].groupby(["drg", "year"]).cost.transform("mean").reindex(frame.index)
         cost = cases["cost"]
         level_coefficient = LEVEL_PAYMENT[self.city.inst_level[cases["inst"]]]
@@ -266,8 +299,13 @@ class InpatientGenerator:
         cases["department"] = cat.department.to_numpy()[cases["drg"]]
         return cat, cases
 
-    def table(self, cases: dict[str, np.ndarray], patients: arrow.Dictionary, icd: arrow.Dictionary,
-              catalogue: pd.DataFrame) -> pa.Table:
+    def table(
+        self,
+        cases: dict[str, np.ndarray],
+        patients: arrow.Dictionary,
+        icd: arrow.Dictionary,
+        catalogue: pd.DataFrame,
+    ) -> pa.Table:
         n = len(cases["patient"])
         drg = np.where(cases["grouped"], cases["drg"], -1)
         payment = cases["payment"]
@@ -275,7 +313,9 @@ class InpatientGenerator:
             {
                 "case_id": pa.array(np.arange(1, n + 1, dtype=np.int64)),
                 "patient_id": patients.column(cases["patient"]),
-                "institution_id": arrow.Dictionary(self.city.institutions.institution_id).column(cases["inst"]),
+                "institution_id": arrow.Dictionary(self.city.institutions.institution_id).column(
+                    cases["inst"]
+                ),
                 "department": arrow.strings(cases["department"]),
                 "admit_date": arrow.dates(cases["admit"]),
                 "discharge_date": arrow.dates(cases["discharge"]),

@@ -31,8 +31,14 @@ def contract_table(contracts: Contracts, city: City, patients: arrow.Dictionary)
     )
 
 
-def capitation_table(contracts: Contracts, res: Residents, city: City, period: Period,
-                     spend_by_year: dict[int, np.ndarray], months_by_year: dict[int, int]) -> pd.DataFrame:
+def capitation_table(
+    contracts: Contracts,
+    res: Residents,
+    city: City,
+    period: Period,
+    spend_by_year: dict[int, np.ndarray],
+    months_by_year: dict[int, int],
+) -> pd.DataFrame:
     """Budgets of primary institutions from the capitation start: contracted insured × per-capita rate."""
     rows = []
     for year in period.years:
@@ -55,8 +61,9 @@ def capitation_table(contracts: Contracts, res: Residents, city: City, period: P
                     "budget": float(rate * int(r.n)),
                 }
             )
-    return pd.DataFrame(rows, columns=["institution_id", "year", "contracted_insured", "per_capita_rate",
-                                       "budget"])
+    return pd.DataFrame(
+        rows, columns=["institution_id", "year", "contracted_insured", "per_capita_rate", "budget"]
+    )
 
 
 # City-wide targets by KPI: (value in the first year, yearly step). Shares are fractions.
@@ -93,6 +100,13 @@ def target_table(city: City, period: Period) -> pd.DataFrame:
             value = first + step * k
             for scope_type, scope_id, lift in scopes:
                 adjusted = value + (lift if kpi in ("primary_care_visit_share", "down_referral_share") else 0)
-                rows.append({"kpi_id": kpi, "scope_type": scope_type, "scope_id": scope_id, "year": year,
-                             "target": round(adjusted, 4)})
+                rows.append(
+                    {
+                        "kpi_id": kpi,
+                        "scope_type": scope_type,
+                        "scope_id": scope_id,
+                        "year": year,
+                        "target": round(adjusted, 4),
+                    }
+                )
     return pd.DataFrame(rows)

@@ -53,10 +53,18 @@ class ReferralCollector:
 
         # Down: a stable chronic patient seen at hospital is handed back to the family doctor.
         chronic = res.htn[patient] | res.dm[patient]
-        p_down = np.where((level <= 1) & chronic, 0.003 * (1 + 2.5 * self._tightness(inst)) * (1 + 0.3 * years), 0)
+        p_down = np.where(
+            (level <= 1) & chronic, 0.003 * (1 + 2.5 * self._tightness(inst)) * (1 + 0.3 * years), 0
+        )
         down = np.flatnonzero(rng.random(n) < p_down)
-        self._add(patient[down], inst[down], res.home_inst[patient[down]], np.ones(len(down), np.int8),
-                  day[down], dx[down])
+        self._add(
+            patient[down],
+            inst[down],
+            res.home_inst[patient[down]],
+            np.ones(len(down), np.int8),
+            day[down],
+            dx[down],
+        )
 
     def from_cases(self, rng: np.random.Generator, cases: dict[str, np.ndarray]) -> None:
         city, res = self.city, self.res
@@ -67,35 +75,55 @@ class ReferralCollector:
         alive = cases["status"] == 0
         tight = self._tightness(inst)
         # Down after the acute phase: rehabilitation and follow-up at the patient's own centre.
-        p_down = np.where(alive & (level <= 1), (0.018 + 0.12 * tight) * (1 + 0.25 * years * (0.5 + tight)), 0)
+        p_down = np.where(
+            alive & (level <= 1), (0.018 + 0.12 * tight) * (1 + 0.25 * years * (0.5 + tight)), 0
+        )
         down = np.flatnonzero(rng.random(n) < p_down)
-        self._add(patient[down], inst[down], res.home_inst[patient[down]], np.ones(len(down), np.int8),
-                  day[down], cases["dx"][down])
+        self._add(
+            patient[down],
+            inst[down],
+            res.home_inst[patient[down]],
+            np.ones(len(down), np.int8),
+            day[down],
+            cases["dx"][down],
+        )
         # Up from county and township hospitals to a tertiary hospital, admitted on the referral.
         p_up = np.where(level >= 1, 0.035, 0.0)
         up = np.flatnonzero(rng.random(n) < p_up)
         target = rng.choice(self.tertiary, size=len(up))
-        self._add(patient[up], inst[up], target, np.zeros(len(up), np.int8), cases["admit"][up],
-                  cases["dx"][up])
+        self._add(
+            patient[up], inst[up], target, np.zeros(len(up), np.int8), cases["admit"][up], cases["dx"][up]
+        )
         # Lateral: between hospitals of the same level.
         lateral = np.flatnonzero((level == 0) & (rng.random(n) < 0.006))
         target = rng.choice(self.tertiary, size=len(lateral))
-        self._add(patient[lateral], inst[lateral], target, np.full(len(lateral), 2, np.int8), day[lateral],
-                  cases["dx"][lateral])
+        self._add(
+            patient[lateral],
+            inst[lateral],
+            target,
+            np.full(len(lateral), 2, np.int8),
+            day[lateral],
+            cases["dx"][lateral],
+        )
 
     def table(self, rng: np.random.Generator, patients: arrow.Dictionary, icd: arrow.Dictionary) -> pa.Table:
-        patient, source, target, direction, day, dx = (np.concatenate(c) for c in zip(*self.parts, strict=True))
+        patient, source, target, direction, day, dx = (
+            np.concatenate(c) for c in zip(*self.parts, strict=True)
+        )
         end = to_days(self.period.end)
         keep = (day <= end) & (day >= to_days(self.period.start))
-        patient, source, target, direction, day, dx = (a[keep] for a in (patient, source, target, direction,
-                                                                           day, dx))
+        patient, source, target, direction, day, dx = (
+            a[keep] for a in (patient, source, target, direction, day, dx)
+        )
         order = np.lexsort((patient, day))
-        patient, source, target, direction, day, dx = (a[order] for a in (patient, source, target, direction,
-                                                                           day, dx))
+        patient, source, target, direction, day, dx = (
+            a[order] for a in (patient, source, target, direction, day, dx)
+        )
         n = len(patient)
         tight = np.maximum(self._tightness(source), self._tightness(target))
         same_consortium = (self.city.inst_consortium[source] >= 0) & (
-            self.city.inst_consortium[source] == self.city.inst_consortium[target])
+            self.city.inst_consortium[source] == self.city.inst_consortium[target]
+        )
         p_complete = 0.80 + 0.06 * same_consortium + 0.08 * tight
         u = rng.random(n)
         status = np.select([u < p_complete, u < p_complete + 0.045, u < p_complete + 0.09], [0, 2, 3], 1)

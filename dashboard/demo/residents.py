@@ -81,7 +81,9 @@ def generate_residents(rng: np.random.Generator, city: City, n: int, reference_y
     p_employee = np.where(band == 0, 0.0, np.where(band >= 5, employee_share * 0.8, employee_share))
     u = rng.random(n)
     p_none = np.where(rural, 0.04, 0.02)
-    insurance = np.where(u < p_none, 2, np.where(u < p_none + p_employee * (1 - p_none), 0, 1)).astype(np.int8)
+    insurance = np.where(u < p_none, 2, np.where(u < p_none + p_employee * (1 - p_none), 0, 1)).astype(
+        np.int8
+    )
 
     home_inst = np.empty(n, dtype=np.int64)
     village = np.full(n, -1, dtype=np.int64)
@@ -94,7 +96,9 @@ def generate_residents(rng: np.random.Generator, city: City, n: int, reference_y
         if len(villages):
             users = members[rng.random(len(members)) < VILLAGE_USER_SHARE]
             village[users] = rng.choice(villages, size=len(users))
-    team = city.inst_team_start[home_inst] + (rng.random(n) * city.inst_team_count[home_inst]).astype(np.int64)
+    team = city.inst_team_start[home_inst] + (rng.random(n) * city.inst_team_count[home_inst]).astype(
+        np.int64
+    )
 
     ref_band = np.maximum(band, 0)
     htn = rng.random(n) < prevalence_by_band("hypertension")[ref_band]
@@ -225,9 +229,7 @@ def generate_contracts(
     signs = rng.random(n) < p_sign
     # Most signers already held a contract when the period began; later signers show coverage rising.
     already = rng.random(n) < 0.6
-    first = np.where(
-        already, rng.integers(start - 365, start, n), rng.integers(start, end + 1, n)
-    )
+    first = np.where(already, rng.integers(start - 365, start, n), rng.integers(start, end + 1, n))
     people = np.flatnonzero(signs)
     current = first[people]
     renew_p = np.where(priority[people], 0.9, 0.8)

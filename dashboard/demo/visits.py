@@ -45,29 +45,73 @@ RURAL_TERTIARY_PREFERENCE = [0.40, 0.35, 0.12, 0.13]
 
 # Outpatient diagnoses: code -> relative frequency among children, adults, the elderly; R = seasonal.
 DIAGNOSES = {
-    "J06.9": (30, 9, 5, "R"), "J02": (5, 3, 1, "R"), "J03": (4, 1, 0.3, "R"), "J20": (6, 3, 4, "R"),
-    "J18.9": (2, 0.4, 1.8, "R"), "J11": (3, 2, 2, "R"), "R05": (2, 1, 1, "R"), "R50": (3, 0.5, 0.3, "R"),
-    "J44": (0, 0.4, 4, ""), "J45": (2, 1, 1, ""),
-    "K29": (1, 6, 5, ""), "K30": (1, 3, 2, ""), "K52": (3, 1.5, 1, ""), "K59": (0.5, 1, 1.5, ""),
-    "K21": (0, 1.5, 1.5, ""), "R10": (1, 1, 0.8, ""),
-    "M54": (0, 5, 4, ""), "M17": (0, 1, 4, ""), "M47": (0, 1.5, 3, ""), "M79": (0, 1.5, 1, ""),
+    "J06.9": (30, 9, 5, "R"),
+    "J02": (5, 3, 1, "R"),
+    "J03": (4, 1, 0.3, "R"),
+    "J20": (6, 3, 4, "R"),
+    "J18.9": (2, 0.4, 1.8, "R"),
+    "J11": (3, 2, 2, "R"),
+    "R05": (2, 1, 1, "R"),
+    "R50": (3, 0.5, 0.3, "R"),
+    "J44": (0, 0.4, 4, ""),
+    "J45": (2, 1, 1, ""),
+    "K29": (1, 6, 5, ""),
+    "K30": (1, 3, 2, ""),
+    "K52": (3, 1.5, 1, ""),
+    "K59": (0.5, 1, 1.5, ""),
+    "K21": (0, 1.5, 1.5, ""),
+    "R10": (1, 1, 0.8, ""),
+    "M54": (0, 5, 4, ""),
+    "M17": (0, 1, 4, ""),
+    "M47": (0, 1.5, 3, ""),
+    "M79": (0, 1.5, 1, ""),
     "M81": (0, 0.3, 1.5, ""),
-    "I25": (0, 0.5, 4, ""), "I20": (0, 0.2, 1.5, ""), "I48": (0, 0.1, 1, ""), "I63": (0, 0.1, 1, ""),
+    "I25": (0, 0.5, 4, ""),
+    "I20": (0, 0.2, 1.5, ""),
+    "I48": (0, 0.1, 1, ""),
+    "I63": (0, 0.1, 1, ""),
     "I69": (0, 0.1, 0.8, ""),
-    "E78": (0, 1.2, 2, ""), "E03": (0, 0.5, 0.5, ""),
-    "H10": (2, 1.5, 1, ""), "H52": (2, 1.5, 0.5, ""), "H25": (0, 0.1, 1.5, ""), "H65": (2, 0.3, 0.1, ""),
+    "E78": (0, 1.2, 2, ""),
+    "E03": (0, 0.5, 0.5, ""),
+    "H10": (2, 1.5, 1, ""),
+    "H52": (2, 1.5, 0.5, ""),
+    "H25": (0, 0.1, 1.5, ""),
+    "H65": (2, 0.3, 0.1, ""),
     "H81": (0, 0.4, 0.8, ""),
-    "L20": (1.5, 0.6, 0.3, ""), "L30": (1, 1.5, 1, ""), "L50": (0.8, 0.8, 0.4, ""),
-    "N39": (0.3, 1.2, 1.5, ""), "N40": (0, 0.2, 1.5, ""), "N20": (0, 0.5, 0.3, ""), "N18": (0, 0.1, 0.6, ""),
-    "Z34": (0, 1.2, 0, ""), "Z00": (3, 1, 1, ""),
-    "F41": (0, 0.8, 0.5, ""), "F32": (0, 0.5, 0.4, ""), "G47": (0, 0.6, 0.8, ""), "G43": (0, 0.6, 0.1, ""),
-    "S52": (0.3, 0.3, 0.2, ""), "T14": (1.5, 1.5, 0.8, ""), "R51": (0.3, 1, 0.5, ""),
-    "A09": (2, 0.6, 0.4, ""), "B01": (1, 0.05, 0, ""), "D50": (0.3, 0.3, 0.3, ""),
-    "C34": (0, 0.05, 0.3, ""), "C50": (0, 0.1, 0.1, ""), "C16": (0, 0.03, 0.15, ""), "C18": (0, 0.03, 0.15, ""),
+    "L20": (1.5, 0.6, 0.3, ""),
+    "L30": (1, 1.5, 1, ""),
+    "L50": (0.8, 0.8, 0.4, ""),
+    "N39": (0.3, 1.2, 1.5, ""),
+    "N40": (0, 0.2, 1.5, ""),
+    "N20": (0, 0.5, 0.3, ""),
+    "N18": (0, 0.1, 0.6, ""),
+    "Z34": (0, 1.2, 0, ""),
+    "Z00": (3, 1, 1, ""),
+    "F41": (0, 0.8, 0.5, ""),
+    "F32": (0, 0.5, 0.4, ""),
+    "G47": (0, 0.6, 0.8, ""),
+    "G43": (0, 0.6, 0.1, ""),
+    "S52": (0.3, 0.3, 0.2, ""),
+    "T14": (1.5, 1.5, 0.8, ""),
+    "R51": (0.3, 1, 0.5, ""),
+    "A09": (2, 0.6, 0.4, ""),
+    "B01": (1, 0.05, 0, ""),
+    "D50": (0.3, 0.3, 0.3, ""),
+    "C34": (0, 0.05, 0.3, ""),
+    "C50": (0, 0.1, 0.1, ""),
+    "C16": (0, 0.03, 0.15, ""),
+    "C18": (0, 0.03, 0.15, ""),
 }
 HYPERTENSION_CODES = {"I10": 0.8, "I11.9": 0.1, "I12": 0.04, "I13": 0.03, "I15": 0.03}
-DIABETES_CODES = {"E11.9": 0.7, "E11.2": 0.08, "E11.4": 0.08, "E11.5": 0.04, "E11.6": 0.05, "E10": 0.03,
-                  "E14": 0.02}
+DIABETES_CODES = {
+    "E11.9": 0.7,
+    "E11.2": 0.08,
+    "E11.4": 0.08,
+    "E11.5": 0.04,
+    "E11.6": 0.05,
+    "E10": 0.03,
+    "E14": 0.02,
+}
 CHRONIC_VISIT_SHARE = 0.38  # of a chronic patient's visits, the share that is for the chronic disease
 
 
@@ -77,8 +121,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _pick(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
     cumulative = np.cumsum(probabilities)
-    return np.minimum(np.searchsorted(cumulative, rng.random(n) * cumulative[-1], side="right"),
-                      len(probabilities) - 1)
+    return np.minimum(
+        np.searchsorted(cumulative, rng.random(n) * cumulative[-1], side="right"), len(probabilities) - 1
+    )
 
 
 @dataclass
@@ -94,8 +139,14 @@ class MonthVisits:
 
 
 class VisitGenerator:
-    def __init__(self, city: City, res: Residents, period: Period, icd_codes: list[str],
-                 patient_dictionary: arrow.Dictionary) -> None:
+    def __init__(
+        self,
+        city: City,
+        res: Residents,
+        period: Period,
+        icd_codes: list[str],
+        patient_dictionary: arrow.Dictionary,
+    ) -> None:
         self.city, self.res, self.period = city, res, period
         self.icd_index = {code: i for i, code in enumerate(icd_codes)}
         self.patients = patient_dictionary
@@ -125,8 +176,10 @@ class VisitGenerator:
         self.tertiary_cum = np.cumsum(pref, axis=1)
         self.secondary_of = [city.institutions_of("secondary", d) for d in range(len(specs))]
         self.all_secondary = city.institutions_of("secondary")
-        self.primary_of = [np.flatnonzero((city.inst_district == d) & np.isin(city.inst_level, [2, 3]))
-                           for d in range(len(specs))]
+        self.primary_of = [
+            np.flatnonzero((city.inst_district == d) & np.isin(city.inst_level, [2, 3]))
+            for d in range(len(specs))
+        ]
 
     def yearly_rate(self, year: int) -> np.ndarray:
         """Expected visits per resident in ``year``, normalised to the city's target per capita."""
@@ -139,13 +192,16 @@ class VisitGenerator:
             rate *= np.array([1.12, 1.0, 0.55])[res.insurance]  # the uninsured stay away
             rate *= res.frailty
             progress = np.clip((year + 0.5 - self.period.start.year) / 3.0, 0, 1)
-            target = TARGET_VISITS_PER_CAPITA[0] + progress * (TARGET_VISITS_PER_CAPITA[1]
-                                                               - TARGET_VISITS_PER_CAPITA[0])
+            target = TARGET_VISITS_PER_CAPITA[0] + progress * (
+                TARGET_VISITS_PER_CAPITA[1] - TARGET_VISITS_PER_CAPITA[0]
+            )
             rate *= target * born.sum() / rate.sum()
             self._rate_cache[year] = rate
         return self._rate_cache[year]
 
-    def month(self, rng: np.random.Generator, month: Month, first_id: int, contracted: np.ndarray) -> MonthVisits:
+    def month(
+        self, rng: np.random.Generator, month: Month, first_id: int, contracted: np.ndarray
+    ) -> MonthVisits:
         city, res = self.city, self.res
         expected = self.yearly_rate(month.year) * month_volume_factor(month) / 12.0
         counts = rng.poisson(expected)
@@ -206,7 +262,8 @@ class VisitGenerator:
         team[own_team] = res.team[patient[own_team]]
         other = has_teams & ~own_team
         team[other] = city.inst_team_start[inst[other]] + (
-            rng.random(other.sum()) * city.inst_team_count[inst[other]]).astype(np.int64)
+            rng.random(other.sum()) * city.inst_team_count[inst[other]]
+        ).astype(np.int64)
         doctor = city.inst_doc_start[inst] + (rng.random(n) * city.inst_doc_count[inst]).astype(np.int64)
         with_team = team >= 0
         doctor[with_team] = city.team_doc_start[team[with_team]] + rng.integers(0, 3, with_team.sum())
@@ -266,10 +323,16 @@ class VisitGenerator:
             diagnosis[sel] = self.dx_codes[_pick(rng, weights, len(sel))]
         htn, dm = res.htn[patient], res.dm[patient]
         u = rng.random(n)
-        for has, codes, p, lo in ((htn, self.htn_codes, self.htn_p, 0.0), (dm, self.dm_codes, self.dm_p, 0.5)):
+        for has, codes, p, lo in (
+            (htn, self.htn_codes, self.htn_p, 0.0),
+            (dm, self.dm_codes, self.dm_p, 0.5),
+        ):
             # a patient with both diseases splits the chronic visits between them
             both = htn & dm
-            chosen = has & np.where(both, (u >= lo) & (u < lo + 0.5) & (rng.random(n) < 2 * CHRONIC_VISIT_SHARE),
-                                    rng.random(n) < CHRONIC_VISIT_SHARE)
+            chosen = has & np.where(
+                both,
+                (u >= lo) & (u < lo + 0.5) & (rng.random(n) < 2 * CHRONIC_VISIT_SHARE),
+                rng.random(n) < CHRONIC_VISIT_SHARE,
+            )
             diagnosis[chosen] = codes[_pick(rng, p, chosen.sum())]
         return diagnosis
