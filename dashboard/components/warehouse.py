@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -47,7 +49,7 @@ def summary_panel(row_counts: dict[str, int], period_start: str, period_end: str
     facts = [
         ("数据期间 Data period", f"{period_start} 至 {period_end}"),
         ("数据来源 Source", f"{source} {meta.get('city_name', '')} · 规模 {meta.get('scale', '-')}"),
-        ("加载时间 Loaded", meta.get("loaded_at", "-")),
+        ("加载时间 Loaded", _readable_time(meta.get("loaded_at", ""))),
     ]
     cards = dbc.Row(
         [
@@ -86,6 +88,13 @@ def summary_panel(row_counts: dict[str, int], period_start: str, period_end: str
         className="align-middle",
     )
     return html.Div([cards, dbc.Card(dbc.CardBody(table))])
+
+
+def _readable_time(iso: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso or "-"
 
 
 def error_panel(message: str):
