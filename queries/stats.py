@@ -1,0 +1,151 @@
+"""Statistics for fair comparison (DOMAIN.md §5): intervals, benchmarks, funnels, trends, standardisation.
+
+All functions are vectorised over numpy arrays so a whole league table is computed at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+LEVELS = {"95": 0.95, "99.8": 0.998}
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion; NaN where there are no trials.
+
+    Args:
+        successes: numerator counts.
+        trials: denominator counts.
+        level: confidence level, e.g. 0.95 or 0.998.
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    z = _z(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        low, high = centre - half, centre + half
+    empty = n <= 0
+    return np.where(empty, np.nan, np.clip(low, 0, 1)), np.where(empty, np.nan, np.clip(high, 0, 1))
+
+
+def poisson_interval(events, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval for a Poisson count, from chi-square quantiles."""
+    k = np.asarray(events, dtype=float)
+    alpha = 1 - level
+    low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
+    high = stats.chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
+    return low, high
+
+
+def rate_interval(events, exposure, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson interval of events / exposure (person-years, expected counts …)."""
+    exposure = np.asarray(exposure, dtype=float)
+    low, high = poisson_interval(events, level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(exposure > 0, low / exposure, np.nan), np.where(exposure > 0, high / exposure, np.nan)
+
+
+def mean_interval(total, total_sq, count, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Normal-approximation interval of a mean from Σx, Σx² and n (t quantile for small n)."""
+    s = np.asarray(total, dtype=float)
+    s2 = np.asarray(total_sq, dtype=float)
+    n = np.asarray(count, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s / n
+        variance = np.maximum(s2 - n * mean * mean, 0) / (n - 1)
+        quantile = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        half = quantile * np.sqrt(variance / n)
+    ok = n >= 2
+    return np.where(ok, mean - half, np.nan), np.where(ok, mean + half, np.nan)
+
+
+def classify(value, low, high, benchmark, polarity: str) -> np.ndarray:
+    """better / similar / worse (or higher / similar / lower where the KPI has no polarity).
+
+    A unit differs from the benchmark only when its interval excludes the benchmark value.
+    """
+    low = np.asarray(low, dtype=float)
+    high = np.asarray(high, dtype=float)
+    above = low > benchmark
+    below = high < benchmark
+    unknown = np.isnan(low) | np.isnan(high) | np.isnan(np.asarray(value, dtype=float))
+    if polarity == "higher":
+        labels = np.where(above, "better", np.where(below, "worse", "similar"))
+    elif polarity == "lower":
+        labels = np.where(below, "better", np.where(above, "worse", "similar"))
+    else:
+        labels = np.where(above, "higher", np.where(below, "lower", "similar"))
+    return np.where(unknown, "unknown", labels)
+
+
+def funnel_limits(kind: str, benchmark: float, denominators, level: float, spread: float | None = None):
+    """Control limits around ``benchmark`` for units of size ``denominators``.
+
+    Args:
+        kind: "proportion" (binomial, normal approximation), "rate" (exact Poisson on expected events) or
+            "mean" (normal, with ``spread`` the unit-level standard deviation).
+        benchmark: the comparator value (a fraction for proportions, events per unit of denominator for rates).
+        denominators: unit sizes along the funnel's x axis.
+        level: 0.95 or 0.998.
+    """
+    n = np.asarray(denominators, dtype=float)
+    z = _z(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "proportion":
+            half = z * np.sqrt(benchmark * (1 - benchmark) / n)
+            return np.clip(benchmark - half, 0, 1), np.clip(benchmark + half, 0, 1)
+        if kind == "rate":
+            expected = benchmark * n
+            low = stats.poisson.ppf((1 - level) / 2, expected) / n
+            high = stats.poisson.ppf(1 - (1 - level) / 2, expected) / n
+            return low, high
+        if kind == "mean":
+            half = z * (spread or 0.0) / np.sqrt(n)
+            return benchmark - half, benchmark + half
+    raise ValueError(f"unknown funnel kind {kind!r}")
+
+
+def trend_test(values, weights=None, min_points: int = 5) -> tuple[float, float]:
+    """Weighted least-squares slope of value on time index and its two-sided p-value.
+
+    Returns (slope per step, p-value); (nan, nan) with fewer than ``min_points`` usable points.
+    """
+    y = np.asarray(values, dtype=float)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    x = np.arange(len(y), dtype=float)
+    ok = ~np.isnan(y) & (w > 0)
+    x, y, w = x[ok], y[ok], w[ok]
+    if len(y) < min_points:
+        return float("nan"), float("nan")
+    w = w / w.mean()
+    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+    sxx = np.sum(w * (x - xm) ** 2)
+    slope = np.sum(w * (x - xm) * (y - ym)) / sxx
+    residuals = y - (ym + slope * (x - xm))
+    dof = len(y) - 2
+    sigma2 = np.sum(w * residuals**2) / dof
+    if sigma2 == 0:
+        return float(slope), 0.0 if slope != 0 else 1.0
+    t = slope / np.sqrt(sigma2 / sxx)
+    return float(slope), float(2 * stats.t.sf(abs(t), dof))
+
+
+def indirect_standardisation(observed, expected, reference_crude: float, level: float = 0.95):
+    """Standardised ratio O/E with an exact Poisson interval, and the adjusted rate (ratio × crude).
+
+    Returns:
+        (ratio, ratio_low, ratio_high, adjusted, adjusted_low, adjusted_high) as arrays.
+    """
+    o = np.asarray(observed, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(e > 0, o / e, np.nan)
+    low, high = rate_interval(o, e, level)
+    return ratio, low, high, ratio * reference_crude, low * reference_crude, high * reference_crude
