@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         Blueprint("vendor", __name__, static_folder=str(_VENDOR_STATIC), static_url_path="/vendor")
     )
     app.server.config["DASHBOARD_SETTINGS"] = settings
+    from dashboard.cache import init_cache
+
+    init_cache(app.server, settings.redis_url)
     app.layout = _shell()
 
     from callbacks import register_all

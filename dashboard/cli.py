@@ -31,6 +31,21 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check that the warehouse opens and is complete; print row counts")
     check.add_argument("--database-url", default=None)
 
+    kpi = sub.add_parser("kpi", help="print a KPI by a dimension: the same numbers the pages show")
+    kpi.add_argument("kpi_id")
+    kpi.add_argument("--by", default=None, help="dimension, e.g. district, institution, team, age_band")
+    kpi.add_argument("--grain", default=None, choices=["month", "quarter", "year"], help="time breakdown")
+    kpi.add_argument("--from", dest="from_month", default=None, help="first month, YYYY-MM")
+    kpi.add_argument("--to", dest="to_month", default=None, help="last month, YYYY-MM")
+    kpi.add_argument(
+        "--period", default=None, help="last_12_months (default), this_year, ytd, last_year, all"
+    )
+    kpi.add_argument(
+        "--where", action="append", default=[], metavar="DIM=VALUE[,VALUE]", help="filter, repeatable"
+    )
+    kpi.add_argument("--format", default="table", choices=["csv", "json", "table"])
+    kpi.add_argument("--database-url", default=None)
+
     bench = sub.add_parser("bench-build", help="measure demo build time and peak memory per scale")
     bench.add_argument("--scales", nargs="+", default=["S", "M", "L"])
     bench.add_argument("--repeat", type=int, default=1, help="builds per scale (the median is reported)")
@@ -46,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "kpi":
+            return _kpi(args)
         if args.command == "bench-build":
             from dashboard.bench_build import run_build_benchmark
 
@@ -84,4 +101,36 @@ def _check(args) -> int:
     print(f"warehouse {summary.location}: data {summary.period_start} to {summary.period_end}")
     for table, count in summary.row_counts.items():
         print(f"  {table:<24}{count:>14,}")
+    return 0
+
+
+def _kpi(args) -> int:
+    from dashboard.cache import standalone_cache
+    from queries.api import filters_for, kpi_values
+    from queries.builder import Request
+    from queries.registry import get_kpi
+
+    settings = Settings.from_env(database_url=args.database_url)
+    standalone_cache(settings.redis_url)
+    kpi = get_kpi(args.kpi_id)
+    values: dict[str, str] = {}
+    for clause in args.where:
+        key, sep, value = clause.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UserFacingError(f"--where takes DIM=VALUE, not {clause!r}")
+        values[key.strip()] = value
+    filters = filters_for(settings.database_url, args.period, args.from_month, args.to_month, **values)
+    by, grain = ((args.by,) if args.by else ()), args.grain
+    if args.by in ("month", "quarter", "year"):  # --by month means a time breakdown
+        by, grain = (), args.by
+    frame = kpi_values(settings.database_url, Request(kpi.id, filters, by, grain))
+    if args.format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif args.format == "json":
+        sys.stdout.write(
+            frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n"
+        )
+    else:
+        print(f"{kpi.name_zh} {kpi.id} · {filters.start:%Y-%m} – {filters.end:%Y-%m}")
+        print(frame.to_string(index=False))
     return 0

@@ -302,4 +302,63 @@ FACT_TABLES = (
     kpi_target,
 )
 CONTRACT_TABLES = DIMENSION_TABLES + FACT_TABLES
-ALL_TABLES = (*CONTRACT_TABLES, warehouse_meta)
+
+# --- aggregate tables ---------------------------------------------------------------------------------------
+# Monthly rollups of the largest fact table, rebuilt after every load (queries/rollups.py) and chosen by the
+# query builder whenever a request needs no column they lack. Measures are sums, so any KPI defined as
+# Σnumerator/Σdenominator gives the same answer on a rollup as on the facts.
+
+_VISIT_MEASURES = (
+    ("n", sa.BigInteger),
+    ("total_cost", Money),
+    ("insurance_paid", Money),
+    ("drug_cost", Money),
+    ("total_cost_sq", sa.Float),
+)
+
+
+def _rollup(name: str, *grain: tuple[str, sa.types.TypeEngine]) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("month", sa.Date, nullable=False),
+        *[sa.Column(column, type_) for column, type_ in grain],
+        *[sa.Column(column, type_, nullable=False) for column, type_ in _VISIT_MEASURES],
+        info={"rollup": True},
+    )
+
+
+agg_visit_org = _rollup(
+    "agg_visit_org",
+    ("institution_id", Code),
+    ("team_id", Code),
+    ("doctor_id", Code),
+    ("visit_type", sa.String(12)),
+)
+agg_visit_resident = _rollup(
+    "agg_visit_resident",
+    ("institution_id", Code),
+    ("res_district", Code),
+    ("insurance_type", sa.String(12)),
+    ("age_band", sa.String(8)),
+    ("sex", sa.String(1)),
+    ("visit_type", sa.String(12)),
+)
+agg_visit_diagnosis = _rollup(
+    "agg_visit_diagnosis",
+    ("institution_id", Code),
+    ("visit_type", sa.String(12)),
+    ("icd_code", sa.String(16)),
+)
+# Visits of residents holding a family-doctor contract on the visit date, by the contract's team.
+agg_visit_contract = _rollup(
+    "agg_visit_contract",
+    ("team_id", Code),
+    ("res_district", Code),
+    ("insurance_type", sa.String(12)),
+    ("age_band", sa.String(8)),
+    ("sex", sa.String(1)),
+    ("at_own_team", sa.Boolean),
+)
+ROLLUP_TABLES = (agg_visit_org, agg_visit_resident, agg_visit_diagnosis, agg_visit_contract)
+ALL_TABLES = (*CONTRACT_TABLES, warehouse_meta, *ROLLUP_TABLES)

@@ -81,6 +81,13 @@ class WarehouseWriter:
         self.conn.commit()
         self.rows[table_name] = self.rows.get(table_name, 0) + chunk.num_rows
 
+    def build_rollups(self) -> None:
+        """Aggregate tables are derived from the facts just written (statements live in queries/)."""
+        from queries.rollups import build_rollups
+
+        build_rollups(self.conn)
+        self.conn.commit()
+
     def set_meta(self, values: dict[str, str]) -> None:
         rows = [{"key": k, "value": str(v)} for k, v in values.items()]
         self.conn.execute(sa.delete(warehouse_meta).where(warehouse_meta.c.key.in_(list(values))))

@@ -187,6 +187,8 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
         writer.append("fact_capitation", pa.Table.from_pandas(capitation, preserve_index=False))
         writer.append("kpi_target", pa.Table.from_pandas(target_table(city, period), preserve_index=False))
         progress("referrals, chronic registry, follow-ups, contracts, capitation and targets written")
+        writer.build_rollups()
+        progress("monthly rollups built")
 
         mark_complete(
             writer,

@@ -1,0 +1,328 @@
+"""The query API the pages and the command line use: KPI values with intervals, comparisons and statistics.
+
+Every public function takes a normalised Request (or builds one), so equal questions share a cache entry.
+Results are pandas DataFrames with one row per unit (and period) and these columns: the dimension key
+columns, ``name``, ``numerator``, ``denominator``, ``value``, ``ci_low``, ``ci_high``, ``suppressed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.cache import cache_get, cache_set
+from dashboard.db import get_engine
+from queries import stats
+from queries.builder import NotApplicable, Plan, Request, build_plan, output_column, period_column
+from queries.catalog import Catalog, get_catalog
+from queries.filters import Filters, Scope, add_months, make_filters, resolve_period
+from queries.registry import REGISTRY, Kpi, get_kpi
+
+SUPPRESSION_THRESHOLD = 5
+RESULT_COLUMNS = ["name", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
+_CODE_FINGERPRINT = hashlib.sha256(
+    b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
+).hexdigest()[:16]
+
+
+def cache_key(request: Request, catalog: Catalog, kind: str = "values", extra=None) -> str:
+    """hash(normalised request incl. scope, data version, engine, query code): equal questions, one entry.
+
+    The SQL is a pure function of these, so the key changes whenever the SQL would, without compiling the
+    statement on the cached path.
+    """
+    payload = json.dumps(
+        [kind, request.key(), catalog.data_version, catalog.dialect, _CODE_FINGERPRINT, extra],
+        default=str,
+        sort_keys=True,
+    )
+    return "kpi:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def filters_for(
+    database_url: str,
+    period: str | None = None,
+    from_month: str | None = None,
+    to_month: str | None = None,
+    **values,
+) -> Filters:
+    """Filters with the period resolved against the warehouse's data period and codes validated."""
+    catalog = get_catalog(database_url)
+    start, end = resolve_period(catalog.period_start, catalog.period_end, period, from_month, to_month)
+    filters = make_filters(start, end, **values)
+    catalog.validate(filters)
+    return filters
+
+
+def _fetch(plan: Plan, database_url: str) -> pd.DataFrame:
+    engine = get_engine(database_url)
+    with engine.connect() as conn:
+        numerator = pd.DataFrame(conn.execute(plan.numerator).mappings().all())
+        if plan.denominator is None:
+            return numerator
+        denominator = pd.DataFrame(conn.execute(plan.denominator).mappings().all())
+    keys = list(plan.keys)
+    if numerator.empty and denominator.empty:
+        return pd.DataFrame(columns=[*keys, "numerator", "denominator"])
+    if not keys:
+        numerator = numerator if not numerator.empty else pd.DataFrame({"numerator": [0]})
+        denominator = denominator if not denominator.empty else pd.DataFrame({"denominator": [0]})
+        return pd.concat([numerator.reset_index(drop=True), denominator.reset_index(drop=True)], axis=1)
+    if numerator.empty:
+        numerator = pd.DataFrame(columns=[*keys, "numerator"])
+    if denominator.empty:
+        denominator = pd.DataFrame(columns=[*keys, "denominator"])
+    # Units in the denominator without events have a numerator of 0, not a missing row.
+    merged = denominator.merge(numerator, on=keys, how="outer")
+    merged["numerator"] = merged["numerator"].fillna(0)
+    return merged
+
+
+def _finish(
+    kpi: Kpi, frame: pd.DataFrame, request: Request, catalog: Catalog, level: float, threshold: int
+) -> pd.DataFrame:
+    keys = [output_column(d) for d in request.by] + list(period_column(request.grain))
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, *RESULT_COLUMNS])
+    out = frame.copy()
+    for column in ("numerator", "denominator", "numerator_sq"):
+        if column in out:
+            # SUM over no rows is NULL: an empty selection has zero events, not an unknown number
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).fillna(0.0)
+    if "denominator" not in out:
+        out["denominator"] = np.nan
+    num, den = out["numerator"].to_numpy(), out["denominator"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = num if kpi.denominator is None else np.where(den != 0, num / den, np.nan)
+    value = value * kpi.factor
+    low = high = np.full(len(out), np.nan)
+    if kpi.ci == "wilson":
+        low, high = stats.wilson_interval(num, den, level)
+    elif kpi.ci == "rate":
+        low, high = stats.rate_interval(num, den, level)
+    elif kpi.ci == "count":
+        low, high = stats.poisson_interval(num, level)
+    elif kpi.ci == "mean":
+        low, high = stats.mean_interval(
+            num, out.get("numerator_sq", pd.Series(np.nan)).to_numpy(), den, level
+        )
+    out["value"] = value
+    out["ci_low"] = np.asarray(low) * (kpi.factor if kpi.ci in ("wilson", "rate") else 1)
+    out["ci_high"] = np.asarray(high) * (kpi.factor if kpi.ci in ("wilson", "rate") else 1)
+    suppressed = np.zeros(len(out), dtype=bool)
+    if kpi.count_based:
+        suppressed |= (num > 0) & (num < threshold)
+    if kpi.ci in ("wilson", "mean"):
+        suppressed |= den < threshold
+    out["suppressed"] = suppressed
+    # A suppressed cell shows no number at all: not its count, not a rate that reveals it, never a 0.
+    out.loc[suppressed, ["numerator", "denominator", "value", "ci_low", "ci_high"]] = np.nan
+    if request.by:
+        first = request.by[0]
+        out["name"] = [catalog.name(first, code) for code in out[output_column(first)]]
+    else:
+        out["name"] = "全部"
+    if request.grain:
+        out[request.grain] = pd.to_datetime(out[request.grain]).dt.date
+    out = out.sort_values(keys).reset_index(drop=True) if keys else out
+    return out[[*keys, *RESULT_COLUMNS]]
+
+
+def kpi_values(
+    database_url: str, request: Request, level: float = 0.95, threshold: int = SUPPRESSION_THRESHOLD
+) -> pd.DataFrame:
+    """Values of one KPI by the request's dimensions and time grain (cached).
+
+    Raises:
+        UserFacingError (incl. NotApplicable): unknown KPI, dimension or code, or a breakdown the KPI cannot
+            honour; the message is meant for the user.
+    """
+    kpi = get_kpi(request.kpi_id)
+    catalog = get_catalog(database_url)
+    catalog.validate(request.filters)
+    key = cache_key(request, catalog, extra=(level, threshold))
+    cached = cache_get(key)
+    if cached is not None:
+        return cached
+    plan = build_plan(kpi, request, catalog.rollups)
+    result = _finish(kpi, _fetch(plan, database_url), request, catalog, level, threshold)
+    cache_set(key, result)
+    return result
+
+
+def kpi_total(database_url: str, request: Request, level: float = 0.95) -> pd.Series:
+    """The KPI over the whole request (no breakdown): one row."""
+    return kpi_values(database_url, replace(request, by=(), grain=None), level).iloc[0]
+
+
+def shifted(filters: Filters, months: int) -> Filters:
+    start = add_months(filters.start, months)
+    end_first = add_months(filters.end.replace(day=1), months)
+    return make_filters(start, end_first, **dict(filters.values))
+
+
+def comparisons(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
+    """The request's values beside the previous period (环比) and the same period a year earlier (同比)."""
+    current = kpi_values(database_url, request, level)
+    length = request.filters.months
+    keys = [output_column(d) for d in request.by]
+    out = current.copy()
+    for label, months in (("previous", -length), ("last_year", -12)):
+        earlier = replace(request, filters=shifted(request.filters, months))
+        try:
+            other = kpi_values(database_url, earlier, level)
+        except NotApplicable:
+            other = pd.DataFrame(columns=[*keys, "value"])
+        if keys:
+            other = other[[*keys, "value"]].rename(columns={"value": f"value_{label}"})
+            out = out.merge(other, on=keys, how="left")
+        else:
+            out[f"value_{label}"] = other["value"].iloc[0] if len(other) else np.nan
+        out[f"change_{label}"] = out["value"] - out[f"value_{label}"]
+    return out
+
+
+def benchmark(
+    database_url: str, request: Request, comparator: Scope | None = None, level: float = 0.95
+) -> tuple[pd.DataFrame, float]:
+    """Units classified better / similar / worse than a comparator by their interval and the KPI's polarity.
+
+    The comparator is the whole region (same period, no unit filters) unless another scope (a parent unit or a
+    peer group) is given.
+    """
+    kpi = get_kpi(request.kpi_id)
+    units = kpi_values(database_url, request, level)
+    reference_request = Request(request.kpi_id, request.filters, (), None, comparator or Scope())
+    reference = kpi_values(database_url, reference_request, level)
+    value = float(reference["value"].iloc[0]) if len(reference) else float("nan")
+    out = units.copy()
+    out["benchmark"] = value
+    out["outcome"] = stats.classify(out["value"], out["ci_low"], out["ci_high"], value, kpi.polarity)
+    out.loc[out["suppressed"], "outcome"] = "suppressed"
+    return out, value
+
+
+def trend(database_url: str, request: Request, grain: str = "month", min_points: int = 5) -> dict:
+    """The KPI's series at ``grain`` with a weighted least-squares slope and its significance."""
+    series = kpi_values(database_url, replace(request, by=(), grain=grain))
+    weights = series["denominator"].fillna(0).to_numpy() if series["denominator"].notna().any() else None
+    slope, p_value = stats.trend_test(series["value"].to_numpy(), weights, min_points)
+    kpi = get_kpi(request.kpi_id)
+    significant = bool(p_value < 0.05) if not np.isnan(p_value) else False
+    direction = "flat"
+    if significant:
+        rising = slope > 0
+        if kpi.polarity == "none":
+            direction = "rising" if rising else "falling"
+        else:
+            direction = "improving" if rising == (kpi.polarity == "higher") else "worsening"
+    return {
+        "series": series,
+        "slope": slope,
+        "p_value": p_value,
+        "significant": significant,
+        "direction": direction,
+    }
+
+
+def funnel(database_url: str, request: Request, comparator: Scope | None = None) -> dict:
+    """Units with their denominators and the 95% / 99.8% control limits around the comparator."""
+    kpi = get_kpi(request.kpi_id)
+    units, value = benchmark(database_url, request, comparator)
+    units = units[~units["suppressed"]]
+    kind = {"wilson": "proportion", "rate": "rate", "mean": "mean"}.get(kpi.ci)
+    if kind is None:
+        raise NotApplicable(f"{kpi.id} has no funnel plot (no sampling interval)")
+    sizes = np.unique(
+        np.geomspace(
+            max(1.0, float(units["denominator"].min() or 1)),
+            max(2.0, float(units["denominator"].max() or 2)),
+            60,
+        )
+    )
+    benchmark_value = value / kpi.factor
+    spread = None
+    if kind == "mean":
+        spread = float(
+            np.nanmedian((units["ci_high"] - units["ci_low"]) / (2 * 1.96) * np.sqrt(units["denominator"]))
+        )
+    limits = {}
+    for label, level in stats.LEVELS.items():
+        low, high = stats.funnel_limits(kind, benchmark_value, sizes, level, spread)
+        limits[label] = (np.asarray(low) * kpi.factor, np.asarray(high) * kpi.factor)
+    for label, level in stats.LEVELS.items():
+        low, high = stats.funnel_limits(kind, benchmark_value, units["denominator"].to_numpy(), level, spread)
+        units[f"outside_{label}"] = (units["value"] < np.asarray(low) * kpi.factor) | (
+            units["value"] > np.asarray(high) * kpi.factor
+        )
+    return {"units": units, "benchmark": value, "sizes": sizes, "limits": limits}
+
+
+def standardised(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
+    """Indirect standardisation by age band × sex: O/E ratio with exact Poisson CI and the adjusted rate.
+
+    Reference rates per stratum are the whole region's over the same period (or the request's filters without
+    its breakdown). Applies to resident-based rates and to chronic-disease control.
+    """
+    kpi = get_kpi(request.kpi_id)
+    if kpi.unit not in ("share", "per100", "per_capita") or kpi.denominator is None:
+        raise NotApplicable(f"{kpi.id} is not a rate that can be standardised")
+    strata = ("age_band", "sex")
+    by = tuple(d for d in request.by if d not in strata)
+    detail = kpi_values(database_url, replace(request, by=(*by, *strata), grain=None), level)
+    reference = kpi_values(
+        database_url,
+        Request(request.kpi_id, request.filters.without(*by), strata, None, request.scope),
+        level,
+    )
+    raw_detail = _raw(database_url, replace(request, by=(*by, *strata), grain=None))
+    raw_reference = _raw(
+        database_url, Request(request.kpi_id, request.filters.without(*by), strata, None, request.scope)
+    )
+    del detail, reference  # the suppressed public tables cannot be used for arithmetic; use the raw sums
+    ref = raw_reference.assign(rate=raw_reference["numerator"] / raw_reference["denominator"])
+    crude = raw_reference["numerator"].sum() / raw_reference["denominator"].sum()
+    merged = raw_detail.merge(ref[["age_band", "sex", "rate"]], on=["age_band", "sex"], how="left")
+    merged["expected"] = merged["denominator"] * merged["rate"].fillna(0)
+    keys = [output_column(d) for d in by]
+    grouped = merged.groupby(keys, dropna=False) if keys else merged.assign(_all=1).groupby("_all")
+    totals = grouped.agg(
+        observed=("numerator", "sum"), expected=("expected", "sum"), denominator=("denominator", "sum")
+    ).reset_index()
+    ratio, low, high, adjusted, adj_low, adj_high = stats.indirect_standardisation(
+        totals["observed"], totals["expected"], crude, level
+    )
+    totals["crude"] = totals["observed"] / totals["denominator"] * kpi.factor
+    totals["ratio"], totals["ratio_low"], totals["ratio_high"] = ratio, low, high
+    totals["adjusted"] = adjusted * kpi.factor
+    totals["adjusted_low"], totals["adjusted_high"] = adj_low * kpi.factor, adj_high * kpi.factor
+    totals["suppressed"] = (totals["observed"] > 0) & (totals["observed"] < SUPPRESSION_THRESHOLD)
+    totals["method"] = "indirect standardisation by age band × sex; reference = region, same period"
+    if keys:
+        catalog = get_catalog(database_url)
+        totals["name"] = [catalog.name(by[0], code) for code in totals[keys[0]]]
+    return totals.drop(columns=["_all"], errors="ignore")
+
+
+def _raw(database_url: str, request: Request) -> pd.DataFrame:
+    """Unsuppressed numerator and denominator sums, for arithmetic only (never shown as they are)."""
+    kpi = get_kpi(request.kpi_id)
+    catalog = get_catalog(database_url)
+    key = cache_key(request, catalog, kind="raw")
+    cached = cache_get(key)
+    if cached is not None:
+        return cached
+    frame = _fetch(build_plan(kpi, request, catalog.rollups), database_url)
+    for column in ("numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    cache_set(key, frame)
+    return frame
+
+
+def known_kpis() -> list[str]:
+    return sorted(REGISTRY)

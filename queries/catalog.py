@@ -1,0 +1,221 @@
+"""What the warehouse knows about itself, read once per data version: codes, names, period, rollups.
+
+The data version changes on every load (``warehouse_meta``). For a DuckDB file, a reload is noticed from the
+file itself (a new file is renamed into place), for PostgreSQL by re-reading the version every few seconds;
+either way a new version disposes the pooled connections and every cache key changes with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dashboard.db import check_warehouse, dispose_engines, duckdb_path, get_engine, parse_database_url
+from dashboard.errors import UserFacingError
+from dashboard.schema import (
+    ROLLUP_TABLES,
+    dim_consortium,
+    dim_district,
+    dim_doctor,
+    dim_drg,
+    dim_icd10,
+    dim_institution,
+    dim_team,
+)
+from queries.filters import ENUMERATED, Filters
+
+VERSION_RECHECK_SECONDS = 5.0
+
+LABELS = {
+    "level": {
+        "tertiary": ("三级医院", "Tertiary hospital"),
+        "secondary": ("二级医院", "Secondary hospital"),
+        "chc": ("社区卫生服务中心", "Community health centre"),
+        "thc": ("乡镇卫生院", "Township health centre"),
+        "village": ("村卫生室", "Village clinic"),
+    },
+    "insurance_type": {
+        "employee": ("职工医保", "Employee insurance"),
+        "resident": ("居民医保", "Resident insurance"),
+        "none": ("未参保", "Uninsured"),
+    },
+    "sex": {"M": ("男", "Male"), "F": ("女", "Female")},
+    "chronic_group": {"hypertension": ("高血压", "Hypertension"), "diabetes": ("糖尿病", "Diabetes")},
+}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    data_version: str
+    dialect: str
+    period_start: dt.date
+    period_end: dt.date
+    rollups: frozenset[str]
+    names: dict[str, dict[str, str]]  # dimension -> code -> Chinese name
+    names_en: dict[str, dict[str, str]]
+    parents: dict[str, dict[str, str]]  # e.g. institution -> its district, consortium, level
+
+    def validate(self, filters: Filters) -> None:
+        """Unknown codes are errors the interface can show, never a silently empty result."""
+        for dimension, values in filters.values:
+            known = self.names.get(dimension)
+            if known is None or dimension in ENUMERATED:
+                continue
+            unknown = [v for v in values if v not in known]
+            if unknown:
+                raise UserFacingError(f"unknown {dimension} {', '.join(unknown[:3])}")
+
+    def name(self, dimension: str, code, lang: str = "zh") -> str:
+        table = (self.names if lang == "zh" else self.names_en).get(dimension, {})
+        return table.get(str(code), str(code)) if code is not None else ""
+
+
+_catalogs: dict[str, Catalog] = {}
+_stamps: dict[str, tuple] = {}
+_lock = threading.Lock()
+
+
+def _stamp(url: str) -> tuple:
+    """Something cheap that changes when the warehouse is replaced."""
+    path = duckdb_path(parse_database_url(url))
+    if path is not None:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return ("missing",)
+        return ("file", info.st_ino, info.st_mtime_ns, info.st_size)
+    return ("server", int(time.monotonic() // VERSION_RECHECK_SECONDS))
+
+
+def get_catalog(database_url: str) -> Catalog:
+    """The catalog of the warehouse's current data version (reloaded, and the pool reset, after a load)."""
+    stamp = _stamp(database_url)
+    with _lock:
+        catalog = _catalogs.get(database_url)
+        if catalog is not None and _stamps.get(database_url) == stamp:
+            return catalog
+    engine = get_engine(database_url)
+    meta = check_warehouse(engine)
+    if catalog is not None and meta["data_version"] != catalog.data_version:
+        dispose_engines()
+        engine = get_engine(database_url)
+        meta = check_warehouse(engine)
+    if catalog is None or meta["data_version"] != catalog.data_version:
+        catalog = _load(engine, meta)
+    with _lock:
+        _catalogs[database_url] = catalog
+        _stamps[database_url] = stamp
+    return catalog
+
+
+def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
+    present = set(sa.inspect(engine).get_table_names())
+    names: dict[str, dict[str, str]] = {}
+    names_en: dict[str, dict[str, str]] = {}
+    parents: dict[str, dict[str, str]] = {}
+    with engine.connect() as conn:
+
+        def pairs(statement):
+            return [tuple(r) for r in conn.execute(statement)]
+
+        for key, zh, en in pairs(
+            sa.select(
+                dim_district.c.district_code, dim_district.c.district_name, dim_district.c.district_name_en
+            )
+        ):
+            names.setdefault("district", {})[key] = zh
+            names_en.setdefault("district", {})[key] = en or zh
+        for key, zh, en in pairs(
+            sa.select(
+                dim_consortium.c.consortium_id,
+                dim_consortium.c.consortium_name,
+                dim_consortium.c.consortium_name_en,
+            )
+        ):
+            names.setdefault("consortium", {})[key] = zh
+            names_en.setdefault("consortium", {})[key] = en or zh
+        for key, zh, en, district, consortium, level in pairs(
+            sa.select(
+                dim_institution.c.institution_id,
+                dim_institution.c.institution_name,
+                dim_institution.c.institution_name_en,
+                dim_institution.c.district_code,
+                dim_institution.c.consortium_id,
+                dim_institution.c.level,
+            )
+        ):
+            names.setdefault("institution", {})[key] = zh
+            names_en.setdefault("institution", {})[key] = en or zh
+            parents.setdefault("institution", {})[key] = f"{district}|{consortium or ''}|{level}"
+        for key, zh, institution in pairs(
+            sa.select(dim_team.c.team_id, dim_team.c.team_name, dim_team.c.institution_id)
+        ):
+            names.setdefault("team", {})[key] = zh
+            names_en.setdefault("team", {})[key] = key
+            parents.setdefault("team", {})[key] = institution
+        for key, zh, institution, team in pairs(
+            sa.select(
+                dim_doctor.c.doctor_id,
+                dim_doctor.c.doctor_name,
+                dim_doctor.c.institution_id,
+                dim_doctor.c.team_id,
+            )
+        ):
+            names.setdefault("doctor", {})[key] = zh
+            names_en.setdefault("doctor", {})[key] = key
+            parents.setdefault("doctor", {})[key] = f"{institution}|{team or ''}"
+        for code, zh, en, chapter, chapter_zh, chapter_en in pairs(
+            sa.select(
+                dim_icd10.c.code,
+                dim_icd10.c.name_zh,
+                dim_icd10.c.name_en,
+                dim_icd10.c.chapter,
+                dim_icd10.c.chapter_name_zh,
+                dim_icd10.c.chapter_name_en,
+            )
+        ):
+            names.setdefault("icd_code", {})[code] = zh
+            names_en.setdefault("icd_code", {})[code] = en
+            names.setdefault("icd_chapter", {})[chapter] = chapter_zh or chapter
+            names_en.setdefault("icd_chapter", {})[chapter] = chapter_en or chapter
+            category = code[:3]
+            if len(code) == 3 or category not in names.get("icd_category", {}):
+                names.setdefault("icd_category", {})[category] = zh
+                names_en.setdefault("icd_category", {})[category] = en
+        for code, zh, en, adrg, adrg_name, mdc, mdc_name in pairs(
+            sa.select(
+                dim_drg.c.drg_code,
+                dim_drg.c.drg_name,
+                dim_drg.c.drg_name_en,
+                dim_drg.c.adrg_code,
+                dim_drg.c.adrg_name,
+                dim_drg.c.mdc_code,
+                dim_drg.c.mdc_name,
+            )
+        ):
+            names.setdefault("drg", {})[code] = zh
+            names_en.setdefault("drg", {})[code] = en or zh
+            names.setdefault("adrg", {})[adrg] = adrg_name or adrg
+            names_en.setdefault("adrg", {})[adrg] = adrg
+            names.setdefault("mdc", {})[mdc] = mdc_name or mdc
+            names_en.setdefault("mdc", {})[mdc] = mdc
+    for dimension, labels in LABELS.items():
+        names[dimension] = {k: v[0] for k, v in labels.items()}
+        names_en[dimension] = {k: v[1] for k, v in labels.items()}
+    names["age_band"] = {b: b for b in ENUMERATED["age_band"]}
+    names_en["age_band"] = dict(names["age_band"])
+    return Catalog(
+        data_version=meta["data_version"],
+        dialect=engine.dialect.name,
+        period_start=dt.date.fromisoformat(meta["period_start"]),
+        period_end=dt.date.fromisoformat(meta["period_end"]),
+        rollups=frozenset(t.name for t in ROLLUP_TABLES if t.name in present),
+        names=names,
+        names_en=names_en,
+        parents=parents,
+    )
