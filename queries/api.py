@@ -18,7 +18,15 @@ import pandas as pd
 from dashboard.cache import cache_get, cache_set
 from dashboard.db import get_engine
 from queries import stats
-from queries.builder import NotApplicable, Plan, Request, build_plan, output_column, period_column
+from queries.builder import (
+    NotApplicable,
+    Plan,
+    Request,
+    build_plan,
+    output_column,
+    period_column,
+    period_windows,
+)
 from queries.catalog import Catalog, get_catalog
 from queries.filters import Filters, Scope, add_months, make_filters, resolve_period
 from queries.registry import REGISTRY, Kpi, get_kpi
@@ -87,6 +95,8 @@ def _finish(
     kpi: Kpi, frame: pd.DataFrame, request: Request, catalog: Catalog, level: float, threshold: int
 ) -> pd.DataFrame:
     keys = [output_column(d) for d in request.by] + list(period_column(request.grain))
+    if request.grain and not request.by:
+        frame = _every_period(frame, request)
     if frame.empty:
         return pd.DataFrame(columns=[*keys, *RESULT_COLUMNS])
     out = frame.copy()
@@ -118,7 +128,7 @@ def _finish(
     if kpi.count_based:
         suppressed |= (num > 0) & (num < threshold)
     if kpi.ci in ("wilson", "mean"):
-        suppressed |= den < threshold
+        suppressed |= (den > 0) & (den < threshold)  # an empty selection has nothing to protect
     out["suppressed"] = suppressed
     # A suppressed cell shows no number at all: not its count, not a rate that reveals it, never a 0.
     out.loc[suppressed, ["numerator", "denominator", "value", "ci_low", "ci_high"]] = np.nan
@@ -131,6 +141,18 @@ def _finish(
         out[request.grain] = pd.to_datetime(out[request.grain]).dt.date
     out = out.sort_values(keys).reset_index(drop=True) if keys else out
     return out[[*keys, *RESULT_COLUMNS]]
+
+
+def _every_period(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
+    """A series has a row for every period: a period without events has a numerator of 0, not a gap."""
+    periods = [label for label, _window in period_windows(request.filters, request.grain)]
+    if not frame.empty:
+        frame = frame.assign(**{request.grain: pd.to_datetime(frame[request.grain]).dt.date})
+    full = pd.DataFrame({request.grain: periods})
+    merged = full.merge(frame, on=request.grain, how="left") if not frame.empty else full
+    for column in ("numerator", "denominator"):
+        merged[column] = merged[column].fillna(0.0) if column in merged else 0.0
+    return merged
 
 
 def kpi_values(

@@ -15,6 +15,7 @@ from dashboard.errors import UserFacingError
 from queries.expressions import bucket
 from queries.filters import (
     DIMENSIONS,
+    EVERYTHING,
     INSTITUTION_SIDE,
     TIME_GRAINS,
     Filters,
@@ -43,7 +44,7 @@ class Request:
     filters: Filters
     by: tuple[str, ...] = ()
     grain: str | None = None
-    scope: Scope = Scope()
+    scope: Scope = EVERYTHING
 
     def key(self) -> tuple:
         return (self.kpi_id, self.filters.key(), self.by, self.grain, self.scope.key())
@@ -61,7 +62,7 @@ def output_column(dimension: str) -> str:
     return DIMENSIONS[dimension][0]
 
 
-def _windows(filters: Filters, grain: str | None) -> list[tuple[dt.date | None, Window]]:
+def period_windows(filters: Filters, grain: str | None) -> list[tuple[dt.date | None, Window]]:
     if grain is None:
         return [(None, Window(filters.start, filters.end))]
     step = {"month": 1, "quarter": 3, "year": 12}[grain]
@@ -161,7 +162,7 @@ def _select_part(
     for part in parts.values():
         options.update(part.options)
     windows = (
-        _windows(request.filters, request.grain)
+        period_windows(request.filters, request.grain)
         if window_part
         else [(None, Window(request.filters.start, request.filters.end))]
     )
@@ -202,8 +203,10 @@ def _select_part(
         if scope is not None:
             where.append(scope)
         statement = sa.select(*group, *measures).select_from(rel).where(*where)
-        if group:
-            statement = statement.group_by(*[g.element if hasattr(g, "element") else g for g in group])
+        # The window label is a constant: engines refuse a bound parameter in GROUP BY, and need none.
+        grouping = [g.element for g in group if not (window_part and g.name == request.grain)]
+        if grouping:
+            statement = statement.group_by(*grouping)
         selects.append(statement)
     if len(selects) == 1:
         return selects[0]
