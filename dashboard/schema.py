@@ -313,7 +313,7 @@ _VISIT_MEASURES = (
     ("total_cost", Money),
     ("insurance_paid", Money),
     ("drug_cost", Money),
-    ("total_cost_sq", sa.Float),
+    ("total_cost_sq", sa.Double),
 )
 
 

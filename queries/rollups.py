@@ -22,7 +22,7 @@ p = dim_patient.alias("p")
 
 
 def _measures(source=v):
-    cost = sa.cast(source.c.total_cost, sa.Float)
+    cost = sa.cast(source.c.total_cost, sa.Double)
     return [
         sa.func.count().label("n"),
         sa.func.sum(source.c.total_cost).label("total_cost"),

@@ -109,7 +109,7 @@ def _visit_facts(window: Window, _options) -> sa.Subquery:
         dim_patient.alias("p"),
         dim_icd10.alias("d"),
     )
-    cost = sa.cast(v.c.total_cost, sa.Float)
+    cost = sa.cast(v.c.total_cost, sa.Double)
     return (
         sa.select(
             v.c.visit_date.label("date"),
@@ -230,8 +230,8 @@ CONTRACT_VISIT_RELATIONS = (
 def _inpatient_facts(window: Window, options) -> sa.Subquery:
     f, i, p = fact_inpatient.alias("f"), dim_institution.alias("i"), dim_patient.alias("p")
     g, d = dim_drg.alias("g"), dim_icd10.alias("d")
-    cost = sa.cast(f.c.total_cost, sa.Float)
-    los = sa.cast(f.c.los_days, sa.Float)
+    cost = sa.cast(f.c.total_cost, sa.Double)
+    los = sa.cast(f.c.los_days, sa.Double)
     grouped = f.c.drg_code.is_not(None)
     columns = [
         f.c.discharge_date.label("date"),
@@ -250,8 +250,8 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
         los.label("los"),
         (los * los).label("los_sq"),
         flag(grouped).label("grouped"),
-        sa.func.coalesce(sa.cast(g.c.weight, sa.Float), 0.0).label("weight"),
-        sa.case((grouped, sa.cast(g.c.weight, sa.Float) * sa.cast(g.c.weight, sa.Float)), else_=0.0).label(
+        sa.func.coalesce(sa.cast(g.c.weight, sa.Double), 0.0).label("weight"),
+        sa.case((grouped, sa.cast(g.c.weight, sa.Double) * sa.cast(g.c.weight, sa.Double)), else_=0.0).label(
             "weight_sq"
         ),
         sa.case((grouped, f.c.drg_payment - f.c.total_cost), else_=0).label("surplus"),
@@ -270,8 +270,8 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
             sa.select(
                 r.c.grouper_version,
                 r.c.drg_code,
-                sa.func.avg(sa.cast(r.c.total_cost, sa.Float)).label("mean_cost"),
-                sa.func.avg(sa.cast(r.c.los_days, sa.Float)).label("mean_los"),
+                sa.func.avg(sa.cast(r.c.total_cost, sa.Double)).label("mean_cost"),
+                sa.func.avg(sa.cast(r.c.los_days, sa.Double)).label("mean_los"),
             )
             .where(r.c.drg_code.is_not(None), _in_window(r.c.discharge_date, window))
             .group_by(r.c.grouper_version, r.c.drg_code)
@@ -605,7 +605,7 @@ def _population(window: Window, options) -> sa.Subquery:
             share = ((last - first).days + 1) / (366 if year % 4 == 0 else 365)
             parts.append((pop.c.year == year, share))
         weight = sa.case(*parts, else_=0.0)
-    exposure = sa.cast(pop.c.population, sa.Float) * weight
+    exposure = sa.cast(pop.c.population, sa.Double) * weight
     columns = [
         sa.literal(window.end, sa.Date).label("date"),
         pop.c.district_code.label("res_district"),
@@ -647,7 +647,7 @@ def _budgets(window: Window, _options) -> sa.Subquery:
         sa.select(
             sa.literal(window.end, sa.Date).label("date"),
             *_institution_columns(i),
-            (sa.cast(b.c.budget, sa.Float) * sa.case(*parts, else_=0.0)).label("budget"),
+            (sa.cast(b.c.budget, sa.Double) * sa.case(*parts, else_=0.0)).label("budget"),
             b.c.year.label("budget_year"),
         )
         .select_from(b.join(i, i.c.institution_id == b.c.institution_id))

@@ -36,6 +36,15 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def pg_s_warehouse(postgres_url) -> str:
+    """The same scale-S demo loaded into the local PostgreSQL (once per session)."""
+    from dashboard.demo.build import build_demo
+
+    build_demo(postgres_url, scale="S", seed=TEST_SEED, last_month=TEST_LAST_MONTH)
+    return postgres_url
+
+
 def _browser_missing() -> str | None:
     for binary in ("chromium", "chromedriver"):
         if shutil.which(binary) is None:

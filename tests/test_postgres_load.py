@@ -23,9 +23,8 @@ MONEY = [
 
 
 @pytest.fixture(scope="module")
-def pg_loaded(postgres_url):
-    counts = build_demo(postgres_url, scale="S", seed=TEST_SEED, last_month=TEST_LAST_MONTH)
-    return postgres_url, counts
+def pg_loaded(pg_s_warehouse):
+    return pg_s_warehouse, _figures(pg_s_warehouse)
 
 
 def _figures(url: str) -> dict:
@@ -50,7 +49,7 @@ def test_same_rows_and_money_on_both_engines(pg_loaded, s_warehouse):
     url, counts = pg_loaded
     on_postgres, on_duckdb = _figures(url), _figures(s_warehouse)
     assert on_postgres == on_duckdb
-    assert on_postgres["fact_visit"] == counts["fact_visit"] > 100_000
+    assert counts["fact_visit"] > 100_000
 
 
 def test_postgres_warehouse_is_complete_with_constraints(pg_loaded):

@@ -1,0 +1,228 @@
+"""The KPI layer end to end: statements compile per dialect, engines agree, the cache keys and survives."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from sqlalchemy.dialects import postgresql
+
+from dashboard import cache as cache_module
+from dashboard.cache import init_cache, standalone_cache
+from queries import api
+from queries.api import cache_key, filters_for, kpi_values
+from queries.builder import Request, build_plan
+from queries.catalog import get_catalog
+from queries.filters import Scope
+from queries.registry import REGISTRY
+
+BREAKDOWNS = [(), ("district",), ("institution",), ("team",), ("age_band",), ("icd_chapter",), ("drg",)]
+
+
+def _applicable(kpi, request):
+    from queries.builder import NotApplicable
+
+    try:
+        return build_plan(kpi, request, None)
+    except NotApplicable:
+        return None
+
+
+def test_every_kpi_compiles_for_duckdb_and_postgresql(s_warehouse):
+    import duckdb_engine
+
+    filters = filters_for(s_warehouse, period="last_12_months")
+    compiled = 0
+    for kpi in REGISTRY.values():
+        for by in BREAKDOWNS:
+            for grain in (None, "month"):
+                plan = _applicable(kpi, Request(kpi.id, filters, by, grain))
+                if plan is None:
+                    continue
+                for dialect in (postgresql.dialect(), duckdb_engine.Dialect()):
+                    for statement in (plan.numerator, plan.denominator):
+                        if statement is not None:
+                            assert "SELECT" in str(statement.compile(dialect=dialect))
+                compiled += 1
+    assert compiled > 150
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_results_identical_on_duckdb_and_postgresql(s_warehouse, pg_s_warehouse):
+    standalone_cache(None)
+    duck_filters = filters_for(s_warehouse, period="last_12_months")
+    pg_filters = filters_for(pg_s_warehouse, period="last_12_months")
+    assert duck_filters == pg_filters
+    for kpi in REGISTRY.values():
+        for by in ((), ("district",), ("institution",)):
+            request = Request(kpi.id, duck_filters, by)
+            if _applicable(kpi, request) is None:
+                continue
+            on_duck = kpi_values(s_warehouse, request)
+            on_pg = kpi_values(pg_s_warehouse, request)
+            exact = [c for c in on_duck.columns if c not in ("ci_low", "ci_high")]
+            pd.testing.assert_frame_equal(
+                on_duck[exact], on_pg[exact], check_dtype=False, rtol=1e-9, obj=f"{kpi.id} {by}"
+            )
+            # Intervals of means use a floating-point Σx², summed in a different order by each engine.
+            pd.testing.assert_frame_equal(
+                on_duck[["ci_low", "ci_high"]],
+                on_pg[["ci_low", "ci_high"]],
+                check_dtype=False,
+                rtol=1e-6,
+                obj=f"{kpi.id} {by} interval",
+            )
+
+
+def test_the_cli_prints_the_api_numbers(s_warehouse):
+    import io
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "kpi",
+            "htn_control_rate",
+            "--by",
+            "district",
+            "--period",
+            "last_12_months",
+            "--format",
+            "csv",
+            "--database-url",
+            s_warehouse,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    printed = pd.read_csv(io.StringIO(result.stdout), dtype={"district_code": str})
+    assert list(printed.columns) == [
+        "district_code",
+        "name",
+        "numerator",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        "suppressed",
+    ]
+    standalone_cache(None)
+    expected = kpi_values(s_warehouse, Request("htn_control_rate", filters_for(s_warehouse), ("district",)))
+    pd.testing.assert_frame_equal(printed, expected, check_dtype=False)
+
+
+def test_cli_rejects_bad_input_in_one_line(s_warehouse):
+    import subprocess
+    import sys
+
+    for args, fragment in [
+        (["nope"], "unknown KPI"),
+        (["cmi", "--by", "planet"], "unknown dimension"),
+        (["cmi", "--where", "district=XX"], "unknown district"),
+        (["cmi", "--where", "districtXX"], "DIM=VALUE"),
+        (["visits_per_capita", "--by", "doctor"], "residence-based"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "dashboard", "kpi", *args, "--database-url", s_warehouse],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2 and fragment in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+# --- cache ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counting_fetch(monkeypatch):
+    calls = []
+    original = api._fetch
+
+    def counted(plan, url):
+        calls.append(plan)
+        return original(plan, url)
+
+    monkeypatch.setattr(api, "_fetch", counted)
+    return calls
+
+
+def test_equal_requests_share_an_entry(s_warehouse, counting_fetch):
+    standalone_cache(None)
+    first = filters_for(s_warehouse, period="last_12_months", district="990122,990121,990121")
+    again = filters_for(s_warehouse, period="last_12_months", district=["990121", "990122"])
+    assert first == again
+    kpi_values(s_warehouse, Request("cmi", first, ("institution",)))
+    kpi_values(s_warehouse, Request("cmi", again, ("institution",)))
+    assert len(counting_fetch) == 1
+
+
+def test_scope_filters_and_data_version_change_the_key(s_warehouse):
+    catalog = get_catalog(s_warehouse)
+    base = Request("cmi", filters_for(s_warehouse, period="last_12_months"), ("institution",))
+    keys = {
+        cache_key(base, catalog),
+        cache_key(replace(base, scope=Scope.of(districts=["990102"])), catalog),
+        cache_key(replace(base, scope=Scope.of(consortia=["C01"])), catalog),
+        cache_key(replace(base, filters=filters_for(s_warehouse, period="this_year")), catalog),
+        cache_key(base, replace(catalog, data_version="another-load")),
+    }
+    assert len(keys) == 5
+
+
+def test_scope_restricts_what_is_seen(s_warehouse):
+    standalone_cache(None)
+    filters = filters_for(s_warehouse, period="last_12_months")
+    mine = kpi_values(
+        s_warehouse, Request("alos", filters, ("institution",), None, Scope.of(consortia=["C04"]))
+    )
+    assert set(mine["institution_id"]) <= {"I010", "I013"} | {f"I{n:03d}" for n in range(1, 70)}
+    consortium_of = {k: v.split("|")[1] for k, v in get_catalog(s_warehouse).parents["institution"].items()}
+    assert {consortium_of[i] for i in mine["institution_id"]} == {"C04"}
+
+
+@pytest.mark.skipif(not os.environ.get("DASHBOARD_TEST_REDIS_URL"), reason="needs DASHBOARD_TEST_REDIS_URL")
+def test_redis_backend_holds_entries(s_warehouse, counting_fetch):
+    import redis
+
+    url = os.environ["DASHBOARD_TEST_REDIS_URL"]
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter("dashboard:kpi:*"):
+        client.delete(key)
+    standalone_cache(url)
+    request = Request(
+        "drg_grouping_rate", filters_for(s_warehouse, period="last_12_months"), ("institution",)
+    )
+    first = kpi_values(s_warehouse, request)
+    second = kpi_values(s_warehouse, request)
+    assert len(counting_fetch) == 1
+    pd.testing.assert_frame_equal(first, second)
+    assert any(True for _ in client.scan_iter("dashboard:kpi:*"))
+
+
+def test_unreachable_redis_still_answers_and_logs_why(s_warehouse, caplog, counting_fetch):
+    standalone_cache("redis://127.0.0.1:1/0")
+    cache_module._state["last_warning"] = 0.0
+    request = Request("alos", filters_for(s_warehouse, period="last_12_months"), ("district",))
+    with caplog.at_level(logging.WARNING, logger="dashboard.cache"):
+        frame = kpi_values(s_warehouse, request)
+    assert len(frame) == 8 and frame["value"].notna().all()
+    assert any("answering uncached" in r.getMessage() for r in caplog.records)
+    standalone_cache(None)
+
+
+def test_app_cache_is_initialised_per_app(s_warehouse):
+    from flask import Flask
+
+    server = Flask("x")
+    init_cache(server, None)
+    assert "cache" in server.extensions
