@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     kpi.add_argument("--format", default="table", choices=["csv", "json", "table"])
     kpi.add_argument("--database-url", default=None)
 
+    kbench = sub.add_parser("bench", help="benchmark the KPI layer (uncached, cached, raw SQL, pandas)")
+    kbench.add_argument("--database-url", default=None)
+    kbench.add_argument("--repeats", type=int, default=3)
+
     bench = sub.add_parser("bench-build", help="measure demo build time and peak memory per scale")
     bench.add_argument("--scales", nargs="+", default=["S", "M", "L"])
     bench.add_argument("--repeat", type=int, default=1, help="builds per scale (the median is reported)")
@@ -63,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "kpi":
             return _kpi(args)
+        if args.command == "bench":
+            from dashboard.bench_kpi import run_kpi_benchmark
+
+            return run_kpi_benchmark(args.database_url, args.repeats)
         if args.command == "bench-build":
             from dashboard.bench_build import run_build_benchmark
 

@@ -1,0 +1,85 @@
+"""Comparisons on the S demo: 同比/环比, benchmarks, funnels, trends, standardisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dashboard.cache import standalone_cache
+from queries.api import benchmark, comparisons, filters_for, funnel, kpi_values, standardised, trend
+from queries.builder import NotApplicable, Request
+from queries.filters import Scope
+
+
+@pytest.fixture(autouse=True)
+def _cache():
+    standalone_cache(None)
+
+
+def test_period_comparisons(s_warehouse):
+    request = Request(
+        "primary_care_visit_share", filters_for(s_warehouse, period="last_12_months"), ("district",)
+    )
+    frame = comparisons(s_warehouse, request)
+    earlier = Request(
+        "primary_care_visit_share",
+        filters_for(s_warehouse, from_month="2024-11", to_month="2025-10"),
+        ("district",),
+    )
+    expected = kpi_values(s_warehouse, earlier).set_index("district_code")["value"]
+    got = frame.set_index("district_code")["value_previous"]
+    assert got.to_dict() == pytest.approx(expected.to_dict())
+    assert (
+        frame["value_last_year"] == frame["value_previous"]
+    ).all()  # 12 months back = the previous 12 months
+    assert (frame["change_previous"] > 0).mean() >= 0.75  # primary care share rises in most districts
+
+
+def test_benchmark_classifies_by_interval_and_polarity(s_warehouse):
+    request = Request("htn_control_rate", filters_for(s_warehouse, period="last_12_months"), ("district",))
+    units, city = benchmark(s_warehouse, request)
+    outcome = units.set_index("district_code")["outcome"]
+    assert outcome["990121"] == "worse"  # 青山县, built to be worse
+    assert set(outcome) <= {"better", "similar", "worse", "suppressed"}
+    row = units.set_index("district_code").loc["990121"]
+    assert row["ci_high"] < city
+    # against a peer group (rural counties) the benchmark value changes
+    _units, rural = benchmark(
+        s_warehouse, request, Scope.of(districts=["990121", "990122", "990123", "990124"])
+    )
+    assert rural != city
+
+
+def test_funnel_limits_and_outliers(s_warehouse):
+    request = Request("htn_control_rate", filters_for(s_warehouse, period="last_12_months"), ("team",))
+    result = funnel(s_warehouse, request)
+    low95, high95 = result["limits"]["95"]
+    low998, high998 = result["limits"]["99.8"]
+    assert (low998 <= low95).all() and (high95 <= high998).all()
+    assert np.all(np.diff(high95) <= 1e-12)  # limits narrow as the denominator grows
+    assert result["units"]["outside_95"].any()
+
+
+def test_trend_marks_a_rising_primary_share(s_warehouse):
+    request = Request("primary_care_visit_share", filters_for(s_warehouse, period="all"))
+    result = trend(s_warehouse, request, "month")
+    assert len(result["series"]) == 36
+    assert result["significant"] and result["direction"] == "improving"
+
+
+def test_standardisation_removes_the_age_effect(s_warehouse):
+    request = Request(
+        "hospitalization_rate", filters_for(s_warehouse, period="last_12_months"), ("district",)
+    )
+    table = standardised(s_warehouse, request).set_index("district_code")
+    city = kpi_values(s_warehouse, Request("hospitalization_rate", request.filters))["value"].iloc[0]
+    gulou = table.loc["990102"]  # the oldest district
+    assert gulou["crude"] > city
+    assert abs(gulou["adjusted"] - city) < abs(gulou["crude"] - city)
+    assert "age band × sex" in gulou["method"]
+    assert (table["expected"].sum()) == pytest.approx(table["observed"].sum(), rel=1e-9)
+
+
+def test_standardisation_refuses_non_rates(s_warehouse):
+    with pytest.raises(NotApplicable):
+        standardised(s_warehouse, Request("drg_surplus", filters_for(s_warehouse), ("district",)))
