@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def create_engine(url: str | URL, *, read_only: bool = True) -> Engine:
                 f"no warehouse at {path}: build the demo with `python -m dashboard demo` "
                 "or set DASHBOARD_DATABASE_URL"
             )
-        connect_args = {"read_only": read_only} if path is not None else {}
+        connect_args: dict = {"read_only": read_only} if path is not None else {}
+        if read_only:
+            # DuckDB's buffer manager would otherwise take up to 80% of the machine for cached pages; an app
+            # process should stay small (it answers from rollups and a result cache).
+            connect_args["config"] = {"memory_limit": os.environ.get("DASHBOARD_DUCKDB_MEMORY", "512MB")}
         return sa.create_engine(parsed, connect_args=connect_args)
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
