@@ -592,19 +592,24 @@ RESIDENT_RELATIONS = (
 # --- denominators from population and budgets ----------------------------------------------------------------
 
 
+def _share_of_year(window: Window, year_column) -> sa.ColumnElement:
+    """The share of each calendar year that lies inside the window (person-years, pro-rated budgets)."""
+    parts = []
+    for year in range(window.start.year, window.end.year + 1):
+        first = max(window.start, dt.date(year, 1, 1))
+        last = min(window.end, dt.date(year, 12, 31))
+        days_in_year = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
+        parts.append((year_column == year, ((last - first).days + 1) / days_in_year))
+    return sa.case(*parts, else_=0.0)
+
+
 def _population(window: Window, options) -> sa.Subquery:
     """Person-years lived in the window (``point`` option: the population of the window's last year)."""
     pop = dim_population.alias("pop")
     if options.get("point"):
         weight = sa.case((pop.c.year == window.end.year, 1.0), else_=0.0)
     else:
-        parts = []
-        for year in range(window.start.year, window.end.year + 1):
-            first = max(window.start, dt.date(year, 1, 1))
-            last = min(window.end, dt.date(year, 12, 31))
-            share = ((last - first).days + 1) / (366 if year % 4 == 0 else 365)
-            parts.append((pop.c.year == year, share))
-        weight = sa.case(*parts, else_=0.0)
+        weight = _share_of_year(window, pop.c.year)
     exposure = sa.cast(pop.c.population, sa.Double) * weight
     columns = [
         sa.literal(window.end, sa.Date).label("date"),
@@ -638,16 +643,11 @@ POPULATION_RELATIONS = (
 def _budgets(window: Window, _options) -> sa.Subquery:
     """Capitation budgets pro-rated to the part of each budget year inside the window."""
     b, i = fact_capitation.alias("b"), dim_institution.alias("i")
-    parts = []
-    for year in range(window.start.year, window.end.year + 1):
-        first = max(window.start, dt.date(year, 1, 1))
-        last = min(window.end, dt.date(year, 12, 31))
-        parts.append((b.c.year == year, ((last - first).days + 1) / (366 if year % 4 == 0 else 365)))
     return (
         sa.select(
             sa.literal(window.end, sa.Date).label("date"),
             *_institution_columns(i),
-            (sa.cast(b.c.budget, sa.Double) * sa.case(*parts, else_=0.0)).label("budget"),
+            (sa.cast(b.c.budget, sa.Double) * _share_of_year(window, b.c.year)).label("budget"),
             b.c.year.label("budget_year"),
         )
         .select_from(b.join(i, i.c.institution_id == b.c.institution_id))
