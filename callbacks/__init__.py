@@ -1,7 +1,8 @@
-"""Behaviour, one module per page; each has ``register(app, settings)``."""
+"""Behaviour, one module per page plus the shared frame; each has ``register(app, settings)``."""
 
-from callbacks import home
+from callbacks import definitions, home, shell, warehouse
 
 
 def register_all(app, settings) -> None:
-    home.register(app, settings)
+    for module in (shell, home, warehouse, definitions):
+        module.register(app, settings)

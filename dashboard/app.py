@@ -12,6 +12,7 @@ from dash import html
 from flask import Blueprint
 
 from dashboard import PROJECT_ROOT, ids
+from dashboard.components.shell import header
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,24 +51,4 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
 
 def _shell():
-    return html.Div(
-        [
-            dbc.Navbar(
-                dbc.Container(
-                    [
-                        dbc.NavbarBrand(
-                            [
-                                "医联体绩效分析",
-                                html.Small(" Consortium performance", className="ms-2 opacity-75"),
-                            ]
-                        ),
-                    ],
-                    fluid=True,
-                ),
-                color="primary",
-                dark=True,
-                className="mb-4",
-            ),
-            dbc.Container(dash.page_container, fluid=True, id=ids.PAGE_CONTENT),
-        ]
-    )
+    return html.Div([header(), dbc.Container(dash.page_container, fluid=True, id=ids.PAGE_CONTENT)])

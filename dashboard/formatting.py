@@ -29,3 +29,38 @@ def format_yuan(value: int | float, decimals: int = 1) -> str:
     if abs(value) >= WAN:
         return f"{format_large(value, decimals)}元"
     return f"{value:,.2f}元"
+
+
+def format_percent(fraction: float, decimals: int = 1) -> str:
+    return f"{fraction * 100:.{decimals}f}%"
+
+
+def format_kpi(unit: str, value: float | None, lang: str = "zh") -> str:
+    """A KPI value in its unit, the way a Chinese report prints it; '—' when there is no value."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    if unit == "share":
+        return format_percent(value)
+    if unit == "yuan":
+        return (
+            format_yuan(value) if lang == "zh" else f"¥{value:,.2f}" if abs(value) < WAN else f"¥{value:,.0f}"
+        )
+    if unit == "days":
+        return f"{value:.1f}天" if lang == "zh" else f"{value:.1f} d"
+    if unit == "count":
+        return format_large(value, 1) if lang == "zh" else f"{value:,.0f}"
+    if unit in ("per100", "per_capita"):
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def format_change(unit: str, change: float | None) -> str:
+    """A difference between two values: percentage points for shares, the unit's own otherwise."""
+    if change is None or change != change:
+        return "—"
+    sign = "+" if change > 0 else ""
+    if unit == "share":
+        return f"{sign}{change * 100:.1f}pp"  # percentage points, as Chinese reports write 个百分点
+    if unit == "yuan":
+        return f"{sign}{change:,.1f}"
+    return f"{sign}{change:.2f}" if unit not in ("count",) else f"{sign}{change:,.0f}"

@@ -1,4 +1,39 @@
 """Component ids, one place for all of them (kebab-case)."""
 
+PAGES_LOCATION = "_pages_location"  # Dash Pages' own location; every view's state lives in its search string
+
 WAREHOUSE_SUMMARY = "warehouse-summary"
 PAGE_CONTENT = "page-content"
+NAVBAR = "navbar"
+DATA_AS_OF = "data-as-of"
+LANG_SWITCH = "lang-switch"
+URL_NOTICE = "url-notice"
+BREADCRUMB = "breadcrumb"
+
+FILTER_PERIOD = "filter-period"
+FILTER_DISTRICT = "filter-district"
+FILTER_CONSORTIUM = "filter-consortium"
+FILTER_INSTITUTION = "filter-institution"
+FILTER_TEAM = "filter-team"
+FILTER_DISEASE = "filter-disease"
+FILTER_INSURANCE = "filter-insurance"
+FILTERS = {
+    "period": FILTER_PERIOD,
+    "district": FILTER_DISTRICT,
+    "consortium": FILTER_CONSORTIUM,
+    "institution": FILTER_INSTITUTION,
+    "team": FILTER_TEAM,
+    "disease": FILTER_DISEASE,
+    "insurance": FILTER_INSURANCE,
+}
+
+HOME_CARDS = "home-cards"
+HOME_SCORECARD = "home-scorecard"
+HOME_SCORECARD_TITLE = "home-scorecard-title"
+HOME_RED_RED = "home-red-red"
+DOWNLOAD = "download"
+DOWNLOAD_CARDS_CSV = "download-cards-csv"
+DOWNLOAD_CARDS_XLSX = "download-cards-xlsx"
+DOWNLOAD_SCORECARD_CSV = "download-scorecard-csv"
+DOWNLOAD_SCORECARD_XLSX = "download-scorecard-xlsx"
+DEFINITIONS = "definitions-table"

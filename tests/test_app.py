@@ -7,7 +7,7 @@ import json
 import pytest
 from dash import html
 
-from callbacks.home import render_summary
+from callbacks.warehouse import render_summary
 from dashboard.app import create_app
 from dashboard.serve import ensure_warehouse
 from dashboard.settings import Settings

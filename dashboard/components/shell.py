@@ -1,0 +1,149 @@
+"""The frame every page shares: navigation by audience, data-as-of, language switch, filter bar, breadcrumb."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.i18n import t
+from dashboard.state import ViewState
+
+SECTIONS = ("consortium", "commission", "insurance", "reference")
+
+
+def header() -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("医联体绩效分析", href="/", id="brand"),
+                dbc.Nav(id=ids.NAVBAR, className="me-auto", navbar=True),
+                html.Span(id=ids.DATA_AS_OF, className="text-white-50 small me-3"),
+                dcc.Link(
+                    "English", href="?lang=en", id=ids.LANG_SWITCH, className="btn btn-sm btn-outline-light"
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-3 shadow-sm",
+    )
+
+
+def navigation(pages: list[dict], state: ViewState, pathname: str) -> list:
+    """Nav items grouped by audience (the pages' ``section``), keeping the current filters in every link."""
+    lang = state.lang
+    query = state.to_query()
+    items = []
+    for section in SECTIONS:
+        members = [p for p in pages if p.get("section") == section]
+        if not members:
+            continue
+        links = [
+            dbc.DropdownMenuItem(
+                p["name_en"] if lang == "en" else p["name"],
+                href=p["path"] + query,
+                active=p["path"] == pathname,
+            )
+            for p in members
+        ]
+        items.append(dbc.DropdownMenu(links, label=t(f"section_{section}", lang), nav=True, in_navbar=True))
+    return items
+
+
+def language_link(state: ViewState) -> tuple[str, str]:
+    other = "en" if state.lang == "zh" else "zh"
+    return t("switch_lang", state.lang), replace(state, lang=other).to_query() or "?"
+
+
+def _dropdown(id_: str, value: str, placeholder: str, options=None, clearable: bool = True):
+    if options is None:
+        # The real options arrive from a callback; until then the current value must be among them, or the
+        # dropdown would drop it (and the URL with it).
+        options = [{"label": value, "value": value}] if value else []
+    return dcc.Dropdown(
+        id=id_,
+        value=value or None,
+        options=options,
+        placeholder=placeholder,
+        clearable=clearable,
+        className="filter-dropdown",
+    )
+
+
+def filter_bar(state: ViewState) -> dbc.Card:
+    """The shared filter bar; its values come from the URL, its options from a callback."""
+    lang = state.lang
+    periods = [{"label": t(p, lang), "value": p} for p in ("last_12_months", "this_year", "last_year", "all")]
+    diseases = [
+        {"label": "高血压" if lang == "zh" else "Hypertension", "value": "hypertension"},
+        {"label": "糖尿病" if lang == "zh" else "Diabetes", "value": "diabetes"},
+    ]
+    insurance = [
+        {"label": label, "value": value}
+        for value, label in (
+            ("employee", "职工医保" if lang == "zh" else "Employee"),
+            ("resident", "居民医保" if lang == "zh" else "Resident"),
+            ("none", "未参保" if lang == "zh" else "Uninsured"),
+        )
+    ]
+    columns = [
+        (ids.FILTER_PERIOD, state.period, t("period", lang), periods, False, 2),
+        (ids.FILTER_DISTRICT, state.district, t("district", lang), None, True, 2),
+        (ids.FILTER_CONSORTIUM, state.consortium, t("consortium", lang), None, True, 2),
+        (ids.FILTER_INSTITUTION, state.institution, t("institution", lang), None, True, 2),
+        (ids.FILTER_TEAM, state.team, t("team", lang), None, True, 2),
+        (ids.FILTER_DISEASE, state.disease, t("disease", lang), diseases, True, 1),
+        (ids.FILTER_INSURANCE, state.insurance, t("insurance", lang), insurance, True, 1),
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label(label, className="small text-muted mb-0"),
+                            _dropdown(id_, value, label, options, clearable),
+                        ],
+                        md=width,
+                        xs=6,
+                    )
+                    for id_, value, label, options, clearable, width in columns
+                ],
+                className="g-2",
+            ),
+            className="py-2",
+        ),
+        className="mb-2 filter-bar",
+    )
+
+
+def breadcrumb_items(crumbs: list[tuple[str, ViewState]], pathname: str) -> list[dict]:
+    items = [{"label": label, "href": pathname + state.to_query()} for label, state in crumbs]
+    if items:
+        items[-1] = {"label": items[-1]["label"], "active": True}
+    return items
+
+
+def page_frame(state: ViewState, ignored: list[str], *content) -> html.Div:
+    """Filter bar, breadcrumb, a notice for ignored link parameters, then the page's own content."""
+    notice = None
+    if ignored:
+        notice = dbc.Alert(
+            t("bad_url", state.lang) + ", ".join(ignored),
+            color="warning",
+            dismissable=True,
+            className="py-2",
+            id=ids.URL_NOTICE,
+        )
+    return html.Div(
+        [
+            filter_bar(state),
+            dbc.Breadcrumb(id=ids.BREADCRUMB, items=[], className="small mb-2"),
+            notice,
+            *content,
+        ]
+    )

@@ -1,0 +1,70 @@
+"""Plotly figures as pure functions of data, with a template matching the Bootstrap theme."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+FONT = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif'
+COLORS = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#198754", "#0dcaf0", "#6c757d"]
+OUTCOME_COLORS = {
+    "better": "#198754",
+    "similar": "#6c757d",
+    "worse": "#dc3545",
+    "higher": "#0d6efd",
+    "lower": "#fd7e14",
+    "unknown": "#adb5bd",
+    "suppressed": "#adb5bd",
+    "city": "#6c757d",
+}
+
+pio.templates["consortium"] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT, "size": 13, "color": "#212529"},
+        colorway=COLORS,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"gridcolor": "#e9ecef", "zeroline": False},
+        yaxis={"gridcolor": "#e9ecef", "zeroline": False},
+        hoverlabel={"font": {"family": FONT}},
+        margin={"l": 40, "r": 10, "t": 30, "b": 30},
+    )
+)
+TEMPLATE = "consortium"
+
+
+def empty_figure(message: str, height: int = 160) -> go.Figure:
+    """An explicit message instead of empty axes."""
+    figure = go.Figure()
+    figure.update_layout(
+        template=TEMPLATE,
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{"text": message, "showarrow": False, "font": {"size": 13, "color": "#6c757d"}}],
+    )
+    return figure
+
+
+def sparkline(periods, values, hover_text: list[str], color: str = COLORS[0]) -> go.Figure:
+    """A small line without axes; hover shows the formatted value of each period."""
+    figure = go.Figure(
+        go.Scatter(
+            x=list(periods),
+            y=list(values),
+            mode="lines+markers",
+            line={"color": color, "width": 2},
+            marker={"size": 4},
+            hovertext=hover_text,
+            hoverinfo="text",
+        )
+    )
+    figure.update_layout(
+        template=TEMPLATE,
+        height=60,
+        margin={"l": 0, "r": 0, "t": 4, "b": 0},
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return figure

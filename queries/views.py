@@ -1,0 +1,304 @@
+"""Page-level questions answered from the query API: the home page's cards, scorecard and red-red list,
+the filter bar's options and the breadcrumb. Plain data out (dicts and DataFrames); no Dash here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.db import get_engine
+from dashboard.errors import UserFacingError
+from dashboard.schema import kpi_target
+from dashboard.state import DRILL_LEVELS, ViewState
+from queries.api import comparisons, filters_for, kpi_values
+from queries.builder import NotApplicable, Request
+from queries.catalog import get_catalog
+from queries.filters import Filters
+from queries.registry import REGISTRY
+from queries.stats import classify
+
+HOME_KPIS = (
+    "primary_care_visit_share",
+    "htn_control_rate",
+    "dm_control_rate",
+    "htn_standardized_management_rate",
+    "down_referral_share",
+    "referral_completion_rate",
+    "avg_outpatient_cost",
+    "cmi",
+)
+CHILD_LEVEL = {
+    None: "district",
+    "district": "consortium",
+    "consortium": "institution",
+    "institution": "team",
+    "team": "doctor",
+    "doctor": None,
+}
+STATE_FILTERS = {
+    "district": "district",
+    "consortium": "consortium",
+    "institution": "institution",
+    "team": "team",
+    "doctor": "doctor",
+    "disease": "chronic_group",
+    "insurance": "insurance_type",
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    filters: Filters
+    dropped: tuple[str, ...]  # codes in the URL that this warehouse does not know
+    level: str | None  # the deepest drill level selected (None = the city)
+    code: str | None
+
+
+def selection(database_url: str, state: ViewState) -> Selection:
+    """Filters for a view state; unknown codes are dropped and reported, not fatal."""
+    catalog = get_catalog(database_url)
+    values, dropped = {}, []
+    for attribute, dimension in STATE_FILTERS.items():
+        code = getattr(state, attribute)
+        if not code:
+            continue
+        known = catalog.names.get(dimension, {})
+        if code in known:
+            values[dimension] = code
+        else:
+            dropped.append(f"{attribute}={code}")
+    try:
+        filters = filters_for(database_url, state.period, state.start or None, state.end or None, **values)
+    except UserFacingError as exc:
+        dropped.append(str(exc))
+        filters = filters_for(database_url, "last_12_months", **values)
+    _drop_inconsistent(catalog, values, dropped)
+    deepest = None
+    for level in reversed(DRILL_LEVELS):
+        if level in values:
+            deepest = (level, values[level])
+            break
+    return Selection(filters, tuple(dropped), *(deepest or (None, None)))
+
+
+def _drop_inconsistent(catalog, values: dict[str, str], dropped: list[str]) -> None:
+    """A unit that does not belong to the selected parent (a hand-edited link) is dropped, not mixed in."""
+    institution = values.get("institution")
+    if institution:
+        district, consortium, _level = catalog.parents["institution"][institution].split("|")
+        if values.get("district", district) != district or values.get("consortium", consortium) != consortium:
+            dropped.append(f"institution={values.pop('institution')}")
+    team = values.get("team")
+    if team and values.get("institution", catalog.parents["team"][team]) != catalog.parents["team"][team]:
+        dropped.append(f"team={values.pop('team')}")
+    doctor = values.get("doctor")
+    if doctor:
+        institution_of, team_of = catalog.parents["doctor"][doctor].split("|")
+        if (
+            values.get("institution", institution_of) != institution_of
+            or values.get("team", team_of) != team_of
+        ):
+            dropped.append(f"doctor={values.pop('doctor')}")
+
+
+def target_for(database_url: str, kpi_id: str, sel: Selection) -> float | None:
+    """The target for the selected scope (its own if set, else the city's) in the period's last year."""
+    year = sel.filters.end.year
+    scope_type = sel.level if sel.level in ("district", "consortium", "institution") else "city"
+    t = kpi_target
+    with get_engine(database_url).connect() as conn:
+        rows = conn.execute(
+            sa.select(t.c.scope_type, t.c.target).where(
+                t.c.kpi_id == kpi_id,
+                t.c.year == year,
+                sa.or_(
+                    sa.and_(t.c.scope_type == scope_type, t.c.scope_id == (sel.code or "")),
+                    t.c.scope_type == "city",
+                ),
+            )
+        ).all()
+    by_type = {r[0]: float(r[1]) for r in rows}
+    return by_type.get(scope_type, by_type.get("city"))
+
+
+def _city_filters(filters: Filters) -> Filters:
+    return filters.without("district", "consortium", "institution", "team", "doctor")
+
+
+def home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[dict]]:
+    """One dict per home KPI: value, CI, target, 同比/环比, benchmark outcome, monthly or quarterly series."""
+    sel = selection(database_url, state)
+    cards = []
+    for kpi_id in HOME_KPIS:
+        kpi = REGISTRY[kpi_id]
+        card = {"kpi": kpi_id, "kpi_obj": kpi}
+        try:
+            request = Request(kpi_id, sel.filters)
+            row = comparisons(database_url, request).iloc[0]
+            city = kpi_values(database_url, Request(kpi_id, _city_filters(sel.filters))).iloc[0]
+            grain = "quarter" if any(p.window for p in (kpi.numerator, kpi.denominator) if p) else "month"
+            series = kpi_values(database_url, Request(kpi_id, sel.filters, (), grain))
+            card.update(
+                value=_num(row["value"]),
+                ci_low=_num(row["ci_low"]),
+                ci_high=_num(row["ci_high"]),
+                numerator=_num(row["numerator"]),
+                denominator=_num(row["denominator"]),
+                suppressed=bool(row["suppressed"]),
+                previous=_num(row["value_previous"]),
+                last_year=_num(row["value_last_year"]),
+                benchmark=_num(city["value"]),
+                target=target_for(database_url, kpi_id, sel),
+                series=series[[grain, "value"]].rename(columns={grain: "period"}),
+            )
+            card["outcome"] = (
+                str(
+                    classify(
+                        [card["value"] if card["value"] is not None else np.nan],
+                        [card["ci_low"] if card["ci_low"] is not None else np.nan],
+                        [card["ci_high"] if card["ci_high"] is not None else np.nan],
+                        card["benchmark"] if card["benchmark"] is not None else np.nan,
+                        kpi.polarity,
+                    )[0]
+                )
+                if sel.level
+                else "city"
+            )
+        except NotApplicable as exc:
+            card.update(error=str(exc))
+        cards.append(card)
+    return sel, cards
+
+
+def _num(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def scorecard(
+    database_url: str, state: ViewState
+) -> tuple[Selection, str | None, pd.DataFrame, pd.DataFrame]:
+    """Child units of the selection × home KPIs, with outcome against the parent and target status.
+
+    Returns (selection, child level, wide table, red-red list). The red-red list holds units worse than the
+    parent whose value also moved the wrong way since the previous period by more than its interval's half-width.
+    """
+    sel = selection(database_url, state)
+    child = CHILD_LEVEL[sel.level]
+    if child is None:
+        return sel, None, pd.DataFrame(), pd.DataFrame()
+    frames, red = [], []
+    for kpi_id in HOME_KPIS:
+        kpi = REGISTRY[kpi_id]
+        request = Request(kpi_id, sel.filters, (child,))
+        try:
+            units = comparisons(database_url, request)
+        except NotApplicable:
+            continue
+        # members are compared with their parent (the current selection), not with the city
+        parent = kpi_values(database_url, Request(kpi_id, sel.filters)).iloc[0]
+        units["outcome"] = classify(
+            units["value"], units["ci_low"], units["ci_high"], parent["value"], kpi.polarity
+        )
+        units.loc[units["suppressed"], "outcome"] = "suppressed"
+        target = target_for(database_url, kpi_id, sel)
+        units["kpi"] = kpi_id
+        units["target"] = target
+        frames.append(
+            units[
+                [
+                    _key(child),
+                    "name",
+                    "kpi",
+                    "value",
+                    "ci_low",
+                    "ci_high",
+                    "numerator",
+                    "denominator",
+                    "outcome",
+                    "target",
+                    "value_previous",
+                    "suppressed",
+                ]
+            ]
+        )
+        change = units["value"] - units["value_previous"]
+        half = (units["ci_high"] - units["ci_low"]) / 2
+        worsening = (change < -half) if kpi.polarity == "higher" else (change > half)
+        for _, unit in units[(units["outcome"] == "worse") & worsening.fillna(False)].iterrows():
+            red.append(
+                {
+                    "code": unit[_key(child)],
+                    "name": unit["name"],
+                    "kpi": kpi_id,
+                    "value": unit["value"],
+                    "previous": unit["value_previous"],
+                    "parent": parent["value"],
+                }
+            )
+    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return sel, child, long, pd.DataFrame(red)
+
+
+def _key(level: str) -> str:
+    from queries.builder import output_column
+
+    return output_column(level)
+
+
+def filter_options(database_url: str, state: ViewState, lang: str = "zh") -> dict[str, list[dict]]:
+    """Options of the cascading filter bar: each level lists only the children of the level above."""
+    catalog = get_catalog(database_url)
+    names = catalog.names if lang == "zh" else catalog.names_en
+    inst_parent = {
+        k: v.split("|") for k, v in catalog.parents["institution"].items()
+    }  # district|consortium|level
+    options = {"district": [{"label": names["district"][k], "value": k} for k in sorted(names["district"])]}
+    consortia = sorted(names["consortium"])
+    if state.district:
+        consortia = sorted({p[1] for p in inst_parent.values() if p[0] == state.district and p[1]})
+    options["consortium"] = [{"label": names["consortium"][k], "value": k} for k in consortia]
+    institutions = [
+        k
+        for k, p in inst_parent.items()
+        if (not state.district or p[0] == state.district)
+        and (not state.consortium or p[1] == state.consortium)
+    ]
+    options["institution"] = [{"label": names["institution"][k], "value": k} for k in sorted(institutions)]
+    teams = [
+        k for k, inst in catalog.parents["team"].items() if not state.institution or inst == state.institution
+    ]
+    if not state.institution:
+        teams = [k for k in teams if catalog.parents["team"][k] in institutions]
+    options["team"] = [{"label": catalog.names["team"][k], "value": k} for k in sorted(teams)]
+    for level in ("district", "consortium", "institution", "team"):
+        # A code this warehouse does not know stays visible (and in the URL) with a mark, rather than being
+        # silently dropped by the dropdown; the page says it was ignored.
+        code = getattr(state, level)
+        if code and code not in {o["value"] for o in options[level]}:
+            options[level].append({"label": f"{code} (?)", "value": code})
+    return options
+
+
+def breadcrumb(database_url: str, state: ViewState, lang: str = "zh") -> list[tuple[str, ViewState]]:
+    """(label, view state) from the city down to the deepest selected unit."""
+    catalog = get_catalog(database_url)
+    crumbs = [("全市" if lang == "zh" else "City", state.up_to(None))]
+    for level in DRILL_LEVELS:
+        code = getattr(state, level)
+        if code:
+            crumbs.append((catalog.name(level, code, lang), state.up_to(level)))
+    return crumbs
+
+
+def drill_target(state: ViewState, child_level: str, code: str) -> ViewState:
+    """The view one level down, into ``code``, keeping the parents that contain it."""
+    return replace(state.select(child_level, code))
