@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     kbench.add_argument("--database-url", default=None)
     kbench.add_argument("--repeats", type=int, default=3)
 
+    ui = sub.add_parser("bench-ui", help="time the home page in headless Chromium, cold and warm")
+    ui.add_argument("--database-url", default=None)
+
     bench = sub.add_parser("bench-build", help="measure demo build time and peak memory per scale")
     bench.add_argument("--scales", nargs="+", default=["S", "M", "L"])
     bench.add_argument("--repeat", type=int, default=1, help="builds per scale (the median is reported)")
@@ -67,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "kpi":
             return _kpi(args)
+        if args.command == "bench-ui":
+            from dashboard.bench_ui import run_ui_benchmark
+
+            return run_ui_benchmark(args.database_url)
         if args.command == "bench":
             from dashboard.bench_kpi import run_kpi_benchmark
 

@@ -68,3 +68,33 @@ def sparkline(periods, values, hover_text: list[str], color: str = COLORS[0]) ->
         yaxis={"visible": False},
     )
     return figure
+
+
+def sparkline_svg(values, color: str = COLORS[0], width: int = 240, height: int = 44) -> str:
+    """A sparkline as an SVG data URI: a dozen points do not need a plotting library in the browser."""
+    import math
+    from urllib.parse import quote
+
+    points = [(i, float(v)) for i, v in enumerate(values) if v is not None and not math.isnan(float(v))]
+    if len(points) < 2:
+        return ""
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    low, high = min(ys), max(ys)
+    span = (high - low) or abs(high) or 1.0
+    x_span = (max(xs) - min(xs)) or 1
+    pad = 4
+
+    def xy(i, v):
+        x = pad + (i - min(xs)) / x_span * (width - 2 * pad)
+        y = pad + (1 - (v - low) / span) * (height - 2 * pad)
+        return f"{x:.1f},{y:.1f}"
+
+    line = " ".join(xy(i, v) for i, v in points)
+    last_x, last_y = xy(*points[-1]).split(",")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<polyline fill="none" stroke="{color}" stroke-width="2" stroke-linejoin="round" points="{line}"/>'
+        f'<circle cx="{last_x}" cy="{last_y}" r="3" fill="{color}"/></svg>'
+    )
+    return "data:image/svg+xml;utf8," + quote(svg)

@@ -33,6 +33,13 @@ def ensure_warehouse(settings: Settings, build_missing: bool) -> dict[str, str]:
         engine.dispose()
 
 
+def _warm_metadata(database_url: str) -> None:
+    """Read the warehouse's codes and names before the first visitor (not results: those stay uncached)."""
+    from queries.catalog import get_catalog
+
+    get_catalog(database_url)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -48,6 +55,7 @@ def main() -> None:
     from dashboard.app import create_app
 
     app = create_app(settings)
+    _warm_metadata(settings.database_url)
     print(
         f"数据 {meta.get('period_start')} 至 {meta.get('period_end')} · serving http://{settings.host}:{settings.port}/",
         file=sys.stderr,

@@ -188,8 +188,54 @@ def shifted(filters: Filters, months: int) -> Filters:
     return make_filters(start, end_first, **dict(filters.values))
 
 
+def _summable(kpi: Kpi) -> bool:
+    """Month totals add up to the period's: event-based parts (no per-window logic, no distinct counts)."""
+    parts = [p for p in (kpi.numerator, kpi.denominator) if p is not None]
+    return not any(p.window or p.distinct is not None or p.options for p in parts)
+
+
+def _periods_from_months(database_url: str, request: Request, level: float) -> dict[str, pd.DataFrame] | None:
+    """Current, previous and last-year values from one month-by-month query, for summable KPIs.
+
+    Σnumerator and Σdenominator (and Σx²) of a period are the sums of its months, so one scan over the
+    months of all three periods gives exactly what three scans would.
+    """
+    kpi = get_kpi(request.kpi_id)
+    if not _summable(kpi) or request.grain is not None:
+        return None
+    catalog = get_catalog(database_url)
+    periods = {"current": request.filters}
+    periods["previous"] = shifted(request.filters, -request.filters.months)
+    periods["last_year"] = shifted(request.filters, -12)
+    first = min(f.start for f in periods.values())
+    span = make_filters(first, request.filters.end, **dict(request.filters.values))
+    months = _raw(database_url, replace(request, filters=span, grain="month"))
+    keys = [output_column(d) for d in request.by]
+    out = {}
+    for label, filters in periods.items():
+        if not months.empty:
+            dates = pd.to_datetime(months["month"]).dt.date
+            part = months[(dates >= filters.start) & (dates <= filters.end)]
+        else:
+            part = months
+        sums = [c for c in ("numerator", "denominator", "numerator_sq") if c in months]
+        if keys:
+            totals = part.groupby(keys, dropna=False)[sums].sum().reset_index()
+        else:
+            totals = pd.DataFrame([part[sums].sum()]) if len(part) else pd.DataFrame({c: [0.0] for c in sums})
+        if kpi.denominator is None:
+            totals = totals.drop(columns=["denominator"], errors="ignore")
+        out[label] = _finish(
+            kpi, totals, replace(request, filters=filters), catalog, level, SUPPRESSION_THRESHOLD
+        )
+    return out
+
+
 def comparisons(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
     """The request's values beside the previous period (环比) and the same period a year earlier (同比)."""
+    periods = _periods_from_months(database_url, request, level)
+    if periods is not None:
+        return _merge_periods(periods, [output_column(d) for d in request.by])
     current = kpi_values(database_url, request, level)
     length = request.filters.months
     keys = [output_column(d) for d in request.by]
@@ -203,6 +249,20 @@ def comparisons(database_url: str, request: Request, level: float = 0.95) -> pd.
         if keys:
             other = other[[*keys, "value"]].rename(columns={"value": f"value_{label}"})
             out = out.merge(other, on=keys, how="left")
+        else:
+            out[f"value_{label}"] = other["value"].iloc[0] if len(other) else np.nan
+        out[f"change_{label}"] = out["value"] - out[f"value_{label}"]
+    return out
+
+
+def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    out = periods["current"].copy()
+    for label in ("previous", "last_year"):
+        other = periods[label]
+        if keys:
+            out = out.merge(
+                other[[*keys, "value"]].rename(columns={"value": f"value_{label}"}), on=keys, how="left"
+            )
         else:
             out[f"value_{label}"] = other["value"].iloc[0] if len(other) else np.nan
         out[f"change_{label}"] = out["value"] - out[f"value_{label}"]

@@ -4,13 +4,16 @@ the filter bar's options and the breadcrumb. Plain data out (dicts and DataFrame
 
 from __future__ import annotations
 
+import hashlib
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.cache import cache_get, cache_set
 from dashboard.db import get_engine
 from dashboard.errors import UserFacingError
 from dashboard.schema import kpi_target
@@ -22,6 +25,7 @@ from queries.filters import Filters
 from queries.registry import REGISTRY
 from queries.stats import classify
 
+WORKERS = 4
 HOME_KPIS = (
     "primary_care_visit_share",
     "htn_control_rate",
@@ -106,37 +110,73 @@ def _drop_inconsistent(catalog, values: dict[str, str], dropped: list[str]) -> N
             dropped.append(f"doctor={values.pop('doctor')}")
 
 
+def _targets(database_url: str) -> dict[tuple[str, str, str, int], float]:
+    """All targets of the warehouse (a small table), read once per data version."""
+    catalog = get_catalog(database_url)
+    key = ("targets", database_url, catalog.data_version)
+    cached = _view_memo.get(key)
+    if cached is None:
+        t = kpi_target
+        with get_engine(database_url).connect() as conn:
+            rows = conn.execute(
+                sa.select(t.c.kpi_id, t.c.scope_type, t.c.scope_id, t.c.year, t.c.target)
+            ).all()
+        cached = {(r[0], r[1], r[2], int(r[3])): float(r[4]) for r in rows}
+        _view_memo[key] = cached
+    return cached
+
+
+_view_memo: dict = {}
+
+
 def target_for(database_url: str, kpi_id: str, sel: Selection) -> float | None:
     """The target for the selected scope (its own if set, else the city's) in the period's last year."""
     year = sel.filters.end.year
-    scope_type = sel.level if sel.level in ("district", "consortium", "institution") else "city"
-    t = kpi_target
-    with get_engine(database_url).connect() as conn:
-        rows = conn.execute(
-            sa.select(t.c.scope_type, t.c.target).where(
-                t.c.kpi_id == kpi_id,
-                t.c.year == year,
-                sa.or_(
-                    sa.and_(t.c.scope_type == scope_type, t.c.scope_id == (sel.code or "")),
-                    t.c.scope_type == "city",
-                ),
-            )
-        ).all()
-    by_type = {r[0]: float(r[1]) for r in rows}
-    return by_type.get(scope_type, by_type.get("city"))
+    targets = _targets(database_url)
+    if sel.level in ("district", "consortium", "institution"):
+        own = targets.get((kpi_id, sel.level, sel.code or "", year))
+        if own is not None:
+            return own
+    return next(
+        (v for (k, scope, _id, y), v in targets.items() if k == kpi_id and scope == "city" and y == year),
+        None,
+    )
 
 
 def _city_filters(filters: Filters) -> Filters:
     return filters.without("district", "consortium", "institution", "team", "doctor")
 
 
+def _parallel(function, items):
+    """Run per-KPI work on a few threads: the engine releases the GIL while it queries."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(function, items))
+
+
+def _cached_view(kind: str, database_url: str, state: ViewState, compute):
+    """A whole view's data under one cache entry (state + data version): a warm page needs one lookup."""
+    catalog = get_catalog(database_url)
+    digest = hashlib.sha256(repr((kind, state.to_query(), catalog.data_version, database_url)).encode())
+    key = "view:" + digest.hexdigest()
+    cached = cache_get(key)
+    if cached is None:
+        cached = compute()
+        cache_set(key, cached)
+    return cached
+
+
 def home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[dict]]:
     """One dict per home KPI: value, CI, target, 同比/环比, benchmark outcome, monthly or quarterly series."""
+    sel, cards = _cached_view("cards", database_url, state, lambda: _home_cards(database_url, state))
+    return sel, [{**card, "kpi_obj": REGISTRY[card["kpi"]]} for card in cards]
+
+
+def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[dict]]:
     sel = selection(database_url, state)
-    cards = []
-    for kpi_id in HOME_KPIS:
+
+    def one(kpi_id: str) -> dict:
         kpi = REGISTRY[kpi_id]
-        card = {"kpi": kpi_id, "kpi_obj": kpi}
+        card = {"kpi": kpi_id}
         try:
             request = Request(kpi_id, sel.filters)
             row = comparisons(database_url, request).iloc[0]
@@ -171,8 +211,9 @@ def home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[dic
             )
         except NotApplicable as exc:
             card.update(error=str(exc))
-        cards.append(card)
-    return sel, cards
+        return card
+
+    return sel, _parallel(one, HOME_KPIS)
 
 
 def _num(value) -> float | None:
@@ -191,17 +232,25 @@ def scorecard(
     Returns (selection, child level, wide table, red-red list). The red-red list holds units worse than the
     parent whose value also moved the wrong way since the previous period by more than its interval's half-width.
     """
+    return _cached_view("scorecard", database_url, state, lambda: _scorecard(database_url, state))
+
+
+def _scorecard(database_url: str, state: ViewState):
     sel = selection(database_url, state)
     child = CHILD_LEVEL[sel.level]
     if child is None:
         return sel, None, pd.DataFrame(), pd.DataFrame()
     frames, red = [], []
-    for kpi_id in HOME_KPIS:
-        kpi = REGISTRY[kpi_id]
-        request = Request(kpi_id, sel.filters, (child,))
+
+    def fetch(kpi_id: str):
         try:
-            units = comparisons(database_url, request)
+            return comparisons(database_url, Request(kpi_id, sel.filters, (child,)))
         except NotApplicable:
+            return None
+
+    for kpi_id, units in zip(HOME_KPIS, _parallel(fetch, HOME_KPIS), strict=True):
+        kpi = REGISTRY[kpi_id]
+        if units is None:
             continue
         # members are compared with their parent (the current selection), not with the city
         parent = kpi_values(database_url, Request(kpi_id, sel.filters)).iloc[0]

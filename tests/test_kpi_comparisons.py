@@ -83,3 +83,33 @@ def test_standardisation_removes_the_age_effect(s_warehouse):
 def test_standardisation_refuses_non_rates(s_warehouse):
     with pytest.raises(NotApplicable):
         standardised(s_warehouse, Request("drg_surplus", filters_for(s_warehouse), ("district",)))
+
+
+@pytest.mark.parametrize(
+    "kpi", ["primary_care_visit_share", "avg_outpatient_cost", "cmi", "down_referral_share"]
+)
+@pytest.mark.parametrize("by", [(), ("district",)])
+def test_one_scan_comparisons_equal_three_scans(s_warehouse, kpi, by):
+    """Current, previous and last-year values from month totals equal the values queried period by period."""
+    from dataclasses import replace as dc_replace
+
+    from queries.api import shifted
+
+    request = Request(kpi, filters_for(s_warehouse, period="last_12_months"), by)
+    frame = comparisons(s_warehouse, request)
+    direct = kpi_values(s_warehouse, request)
+    previous = kpi_values(s_warehouse, dc_replace(request, filters=shifted(request.filters, -12)))
+    columns = ["numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
+    keys = list(direct.columns[: len(by)])
+    assert frame[keys + columns].reset_index(drop=True).equals(direct[keys + columns]) or np.allclose(
+        frame[["value", "ci_low", "ci_high"]].to_numpy(dtype=float),
+        direct[["value", "ci_low", "ci_high"]].to_numpy(dtype=float),
+        equal_nan=True,
+        rtol=1e-12,
+    )
+    assert np.allclose(
+        frame["value_previous"].to_numpy(dtype=float),
+        previous["value"].to_numpy(dtype=float),
+        equal_nan=True,
+        rtol=1e-12,
+    )

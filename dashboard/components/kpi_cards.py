@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
-from dashboard.figures import OUTCOME_COLORS, empty_figure, sparkline
+from dashboard.figures import OUTCOME_COLORS, sparkline_svg
 from dashboard.formatting import format_change, format_kpi
 from dashboard.i18n import t
 
@@ -58,14 +58,20 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
     badge_text = t("city", lang) if outcome == "city" else f"{t(outcome, lang)}{t('benchmark', lang)}"
     status = _target_status(card)
     series = card.get("series")
+    trend_title = ""
+    image = ""
     if series is not None and len(series) and series["value"].notna().any():
-        hover = [
+        # hover on the sparkline lists each period's value
+        trend_title = "\n".join(
             f"{p}: {format_kpi(kpi.unit, v, lang)}"
             for p, v in zip(series["period"], series["value"], strict=True)
-        ]
-        figure = sparkline(series["period"], series["value"], hover, OUTCOME_COLORS.get(outcome, "#0d6efd"))
-    else:
-        figure = empty_figure(t("no_data", lang), height=60)
+        )
+        image = sparkline_svg(series["value"].tolist(), OUTCOME_COLORS.get(outcome, "#0d6efd"))
+    trend = (
+        html.Img(src=image, title=trend_title, className="sparkline", alt=trend_title)
+        if image
+        else html.Div(t("no_data", lang), className="small text-muted sparkline")
+    )
     body = [
         html.Div(
             [
@@ -95,9 +101,7 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
             ],
             className="small text-muted",
         ),
-        dcc.Graph(
-            figure=figure, config={"displayModeBar": False, "staticPlot": False}, style={"height": "60px"}
-        ),
+        trend,
     ]
     return _shell(title, body, kpi.id)
 
