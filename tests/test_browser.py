@@ -112,6 +112,7 @@ def test_home_drill_down_and_back(dash_duo, s_warehouse):
 
 def test_period_language_and_shared_link(dash_duo, s_warehouse):
     _start(dash_duo, s_warehouse)
+    _settle(dash_duo)
     before = dash_duo.find_element("#card-primary_care_visit_share .kpi-value").text
     dash_duo.select_dcc_dropdown("#filter-period", value="全部数据")
     _wait_url(dash_duo, "period=all")
@@ -125,9 +126,11 @@ def test_period_language_and_shared_link(dash_duo, s_warehouse):
     ):
         time.sleep(0.1)
     assert dash_duo.find_element("#card-primary_care_visit_share .kpi-value").text != before
+    _settle(dash_duo)
     _click(dash_duo, dash_duo.find_element("#lang-switch"))
     _wait_url(dash_duo, "lang=en")
     dash_duo.wait_for_contains_text("#card-primary_care_visit_share", "Primary-care visit share", timeout=20)
+    _settle(dash_duo)
     shared = dash_duo.driver.current_url
     value = dash_duo.find_element("#card-primary_care_visit_share .kpi-value").text
     dash_duo.driver.get(shared)
