@@ -233,32 +233,31 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
 
 def comparisons(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
     """The request's values beside the previous period (环比) and the same period a year earlier (同比)."""
-    periods = _periods_from_months(database_url, request, level)
-    if periods is not None:
-        return _merge_periods(periods, [output_column(d) for d in request.by])
-    current = kpi_values(database_url, request, level)
-    length = request.filters.months
     keys = [output_column(d) for d in request.by]
-    out = current.copy()
-    for label, months in (("previous", -length), ("last_year", -12)):
-        earlier = replace(request, filters=shifted(request.filters, months))
-        try:
-            other = kpi_values(database_url, earlier, level)
-        except NotApplicable:
-            other = pd.DataFrame(columns=[*keys, "value"])
-        if keys:
-            other = other[[*keys, "value"]].rename(columns={"value": f"value_{label}"})
-            out = out.merge(other, on=keys, how="left")
-        else:
-            out[f"value_{label}"] = other["value"].iloc[0] if len(other) else np.nan
-        out[f"change_{label}"] = out["value"] - out[f"value_{label}"]
-    return out
+    data_start = get_catalog(database_url).period_start
+    earlier = {
+        "previous": shifted(request.filters, -request.filters.months),
+        "last_year": shifted(request.filters, -12),
+    }
+    outside = {label for label, filters in earlier.items() if filters.start < data_start}
+    periods = _periods_from_months(database_url, request, level)
+    if periods is None:
+        periods = {"current": kpi_values(database_url, request, level)}
+        for label, filters in earlier.items():
+            try:
+                periods[label] = kpi_values(database_url, replace(request, filters=filters), level)
+            except NotApplicable:
+                periods[label] = pd.DataFrame(columns=[*keys, "value"])
+    return _merge_periods(periods, keys, outside)
 
 
-def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str], outside: set[str]) -> pd.DataFrame:
+    """Current values with the earlier periods' beside them; a period before the data has no value."""
     out = periods["current"].copy()
     for label in ("previous", "last_year"):
         other = periods[label]
+        if label in outside:
+            other = other.assign(value=np.nan)
         if keys:
             out = out.merge(
                 other[[*keys, "value"]].rename(columns={"value": f"value_{label}"}), on=keys, how="left"

@@ -294,6 +294,9 @@ def _scorecard(database_url: str, state: ViewState):
                 }
             )
     long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if state.lang != "zh" and not long.empty:
+        catalog = get_catalog(database_url)
+        long["name"] = [catalog.name(child, code, state.lang) for code in long[_key(child)]]
     return sel, child, long, pd.DataFrame(red)
 
 

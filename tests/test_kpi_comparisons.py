@@ -113,3 +113,9 @@ def test_one_scan_comparisons_equal_three_scans(s_warehouse, kpi, by):
         equal_nan=True,
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize("kpi", ["primary_care_visit_share", "htn_control_rate"])
+def test_no_comparison_with_a_period_before_the_data(s_warehouse, kpi):
+    frame = comparisons(s_warehouse, Request(kpi, filters_for(s_warehouse, period="all")))
+    assert np.isnan(frame["value_previous"].iloc[0]) and np.isnan(frame["value_last_year"].iloc[0])

@@ -1,0 +1,102 @@
+"""Home page callbacks called directly, as functions: cards, scorecard, drill target, downloads, filters."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from callbacks.home import download, drill, render_cards, render_scorecard
+from callbacks.shell import render_breadcrumb_and_options
+from dashboard import ids
+from dashboard.cache import standalone_cache
+from queries.views import HOME_KPIS
+
+
+@pytest.fixture(autouse=True)
+def _cache():
+    standalone_cache(None)
+
+
+def _texts(component) -> str:
+    out, stack = [], [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str | int | float):
+            out.append(str(node))
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif hasattr(node, "children"):
+            stack.append(node.children)
+    return " ".join(out)
+
+
+def test_cards_show_every_home_kpi(s_warehouse):
+    content = render_cards("?consortium=C04", s_warehouse)
+    grid = next(c for c in content if c is not None)
+    assert len(grid.children) == len(HOME_KPIS)
+    text = _texts(content)
+    assert "基层就诊率" in text and "目标" in text and "同比" in text and "环比" in text
+
+
+def test_scorecard_lists_children_and_drills(s_warehouse):
+    grid, title, _red = render_scorecard("?district=990122", s_warehouse)
+    assert "医联体" in title
+    assert {row["code"] for row in grid.rowData} == {"C04"}
+    assert drill({"rowId": "C04"}, "?district=990122", s_warehouse) == "?district=990122&consortium=C04"
+    from dash import no_update
+
+    assert drill(None, "?district=990122", s_warehouse) is no_update  # no click: nothing to do
+
+
+def test_breadcrumb_and_cascading_options(s_warehouse):
+    crumbs, districts, consortia, institutions, teams = render_breadcrumb_and_options(
+        "?district=990122&consortium=C04", "/", s_warehouse
+    )
+    assert [c["label"] for c in crumbs] == ["全市", "平湖县", "平湖县紧密型医共体"]
+    assert crumbs[0]["href"] == "/" and crumbs[-1]["active"]
+    assert len(districts) == 8 and [o["value"] for o in consortia] == ["C04"]
+    assert all(o["value"] in {f"I{n:03d}" for n in range(1, 70)} for o in institutions)
+    assert teams and len(teams) < 40
+
+
+def test_downloads_are_excel_friendly(s_warehouse):
+    sent = download(1, None, None, None, "?district=990122", s_warehouse, ids.DOWNLOAD_CARDS_CSV)
+    import base64
+
+    raw = base64.b64decode(sent["content"])
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Chinese Excel
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    assert set(HOME_KPIS) == set(frame["kpi_id"]) and "基层就诊率" in set(frame["name"])
+    sent = download(None, None, None, 1, "?district=990122", s_warehouse, ids.DOWNLOAD_SCORECARD_XLSX)
+    xlsx = base64.b64decode(sent["content"])
+    assert zipfile.is_zipfile(io.BytesIO(xlsx))
+    sheet = pd.read_excel(io.BytesIO(xlsx))
+    assert {"numerator", "denominator", "ci_low", "ci_high"} <= set(sheet.columns)
+
+
+def test_filters_to_url_resets_descendants():
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from callbacks.shell import filters_to_url
+
+    token = context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"{ids.FILTER_DISTRICT}.value", "value": "990121"}])
+    )
+    try:
+        query = filters_to_url(
+            "last_12_months",
+            "990121",
+            "C04",
+            "I037",
+            "T050",
+            None,
+            None,
+            "?district=990122&consortium=C04&institution=I037&team=T050",
+        )
+    finally:
+        context_value.reset(token)
+    assert query == "?district=990121"
