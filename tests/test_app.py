@@ -38,13 +38,15 @@ def test_two_apps_both_get_their_callbacks(s_warehouse):
         assert dependencies.status_code == 200
         outputs = [d["output"] for d in json.loads(dependencies.data)]
         assert any("warehouse-summary.children" in o for o in outputs)
+        assert any("home-cards.children" in o for o in outputs)
         assert client.get("/_dash-layout").status_code == 200
 
 
-@pytest.mark.parametrize("query", ["", "?district=990102", "?foo=%3Cscript%3E&bar=&&x=1%00"])
-def test_home_renders_with_any_query_string(s_warehouse, query):
+@pytest.mark.parametrize("path", ["/", "/warehouse", "/definitions"])
+@pytest.mark.parametrize("query", ["", "?district=990102", "?foo=%3Cscript%3E&bar=&&x=1%00&period=never"])
+def test_every_page_renders_with_any_query_string(s_warehouse, path, query):
     client = create_app(Settings(database_url=s_warehouse)).server.test_client()
-    response = client.get(f"/{query}")
+    response = client.get(f"{path}{query}")
     assert response.status_code == 200
     assert "医联体绩效分析" in response.get_data(as_text=True)
 
@@ -95,3 +97,17 @@ def test_start_up_does_not_build_behind_a_configured_url(tmp_path):
 
     with pytest.raises(WarehouseUnavailable, match="no warehouse at"):
         ensure_warehouse(Settings(database_url=f"duckdb:///{tmp_path / 'x.duckdb'}"), build_missing=False)
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en&district=990122", "?district=%3Cb%3E&period=never&x=1"])
+def test_page_layouts_accept_junk_parameters(query):
+    """Each page's layout function takes any query parameters and reports what it ignored."""
+    from urllib.parse import parse_qsl
+
+    import dash
+
+    params = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
+    create_app(Settings())  # registers the pages
+    for page in dash.page_registry.values():
+        layout = page["layout"](**params)
+        assert layout is not None
