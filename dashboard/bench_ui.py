@@ -30,16 +30,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _browser():
-    try:
-        from selenium import webdriver
-    except ImportError as exc:
-        raise UserFacingError("bench-ui needs the test extra: pip install -e '.[test]'") from exc
-    chromium = shutil.which("chromium")
-    if chromium is None or shutil.which("chromedriver") is None:
-        raise UserFacingError("bench-ui needs Debian's chromium and chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
+def chromium_options(*extra: str):
+    """Selenium options for Debian's Chromium: headless, no network chatter, a tall window, Chinese locale.
+
+    The tests (dash_duo) and this benchmark drive the same browser the same way.
+    """
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for arg in (
         "--headless=new",
         "--no-sandbox",
@@ -50,9 +49,22 @@ def _browser():
         "--disable-sync",
         "--no-first-run",
         "--window-size=1400,2200",
-        f"--user-data-dir={tempfile.mkdtemp()}",
+        "--lang=zh-CN",
+        *extra,
     ):
         options.add_argument(arg)
+    return options
+
+
+def _browser():
+    try:
+        from selenium import webdriver
+    except ImportError as exc:
+        raise UserFacingError("bench-ui needs the test extra: pip install -e '.[test]'") from exc
+    chromium = shutil.which("chromium")
+    if chromium is None or shutil.which("chromedriver") is None:
+        raise UserFacingError("bench-ui needs Debian's chromium and chromium-driver")
+    options = chromium_options(f"--user-data-dir={tempfile.mkdtemp()}")
     return webdriver.Chrome(options=options)
 
 

@@ -207,9 +207,7 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
     periods = {"current": request.filters}
     periods["previous"] = shifted(request.filters, -request.filters.months)
     periods["last_year"] = shifted(request.filters, -12)
-    first = min(f.start for f in periods.values())
-    span = make_filters(first, request.filters.end, **dict(request.filters.values))
-    months = _raw(database_url, replace(request, filters=span, grain="month"))
+    months = _raw(database_url, replace(request, filters=_comparison_span(request.filters), grain="month"))
     keys = [output_column(d) for d in request.by]
     out = {}
     for label, filters in periods.items():
@@ -229,6 +227,29 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
             kpi, totals, replace(request, filters=filters), catalog, level, SUPPRESSION_THRESHOLD
         )
     return out
+
+
+def series(database_url: str, request: Request, grain: str = "month") -> pd.DataFrame:
+    """The KPI period by period. For summable KPIs by month it reuses the month totals that comparisons()
+    already fetched for the same request (one scan serves the value, 同比, 环比 and the sparkline)."""
+    kpi = get_kpi(request.kpi_id)
+    if grain != "month" or not _summable(kpi) or request.by:
+        return kpi_values(database_url, replace(request, grain=grain))
+    months = _raw(database_url, replace(request, filters=_comparison_span(request.filters), grain="month"))
+    if not months.empty:
+        dates = pd.to_datetime(months["month"]).dt.date
+        months = months[(dates >= request.filters.start) & (dates <= request.filters.end)]
+    if kpi.denominator is None:
+        months = months.drop(columns=["denominator"], errors="ignore")
+    return _finish(
+        kpi, months, replace(request, grain="month"), get_catalog(database_url), 0.95, SUPPRESSION_THRESHOLD
+    )
+
+
+def _comparison_span(filters: Filters) -> Filters:
+    """From the earliest comparison period (previous or a year back) to the end of the current one."""
+    first = min(shifted(filters, -filters.months).start, shifted(filters, -12).start)
+    return make_filters(first, filters.end, **dict(filters.values))
 
 
 def comparisons(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:

@@ -96,7 +96,7 @@ def _choose(relations: tuple[Relation, ...], needed: set[str], available: frozen
             continue  # a rollup missing from this warehouse: use the next relation
         if needed <= relation.provides:
             return relation
-    raise NotApplicable("not available for this combination")
+    raise NotApplicable(_NO_RELATION)
 
 
 def _check_applicable(kpi: Kpi, request: Request, denominator_relation: Relation | None) -> None:
@@ -220,6 +220,22 @@ def build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | N
     Raises:
         NotApplicable: a dimension, filter or scope this KPI cannot honour, with a message to show.
     """
+    try:
+        return _build_plan(kpi, request, available_rollups)
+    except NotApplicable as exc:
+        if str(exc) != _NO_RELATION:
+            raise
+        asked = [*request.by, *(k for k, _ in request.filters.values)]
+        zh = "、".join(DIMENSIONS[d][1] for d in asked) or "当前范围"
+        raise NotApplicable(
+            f"{kpi.name_zh}不能按{zh}统计 ({kpi.id} is not available by {', '.join(asked)})"
+        ) from None
+
+
+_NO_RELATION = "not available for this combination"
+
+
+def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | None) -> Plan:
     for dimension in request.by:
         if dimension not in DIMENSIONS:
             raise UserFacingError(f"unknown dimension {dimension!r}; dimensions are {', '.join(DIMENSIONS)}")

@@ -19,6 +19,7 @@ from dashboard.errors import UserFacingError
 from dashboard.schema import kpi_target
 from dashboard.state import DRILL_LEVELS, ViewState
 from queries.api import comparisons, filters_for, kpi_values
+from queries.api import series as kpi_series
 from queries.builder import NotApplicable, Request
 from queries.catalog import get_catalog
 from queries.filters import Filters
@@ -182,7 +183,7 @@ def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[di
             row = comparisons(database_url, request).iloc[0]
             city = kpi_values(database_url, Request(kpi_id, _city_filters(sel.filters))).iloc[0]
             grain = "quarter" if any(p.window for p in (kpi.numerator, kpi.denominator) if p) else "month"
-            series = kpi_values(database_url, Request(kpi_id, sel.filters, (), grain))
+            series = kpi_series(database_url, request, grain)
             card.update(
                 value=_num(row["value"]),
                 ci_low=_num(row["ci_low"]),
@@ -297,6 +298,8 @@ def _scorecard(database_url: str, state: ViewState):
     if state.lang != "zh" and not long.empty:
         catalog = get_catalog(database_url)
         long["name"] = [catalog.name(child, code, state.lang) for code in long[_key(child)]]
+        for entry in red:
+            entry["name"] = catalog.name(child, entry["code"], state.lang)
     return sel, child, long, pd.DataFrame(red)
 
 

@@ -65,22 +65,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_setup_options():
-    """Chrome options for dash_duo: Debian's Chromium, headless, no network chatter."""
-    from selenium.webdriver.chrome.options import Options
+    """Chrome options for dash_duo: the same Debian Chromium set-up as the UI benchmark."""
+    from dashboard.bench_ui import chromium_options
 
-    options = Options()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1400,1000",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
-    return options
+    return chromium_options()

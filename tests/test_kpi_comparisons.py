@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard.cache import standalone_cache
@@ -119,3 +120,15 @@ def test_one_scan_comparisons_equal_three_scans(s_warehouse, kpi, by):
 def test_no_comparison_with_a_period_before_the_data(s_warehouse, kpi):
     frame = comparisons(s_warehouse, Request(kpi, filters_for(s_warehouse, period="all")))
     assert np.isnan(frame["value_previous"].iloc[0]) and np.isnan(frame["value_last_year"].iloc[0])
+
+
+def test_series_from_month_totals_equals_a_month_query(s_warehouse):
+    from queries.api import series
+
+    request = Request("primary_care_visit_share", filters_for(s_warehouse, period="last_12_months"))
+    comparisons(s_warehouse, request)  # fetches the month totals that series() reuses
+    reused = series(s_warehouse, request, "month")
+    direct = kpi_values(s_warehouse, Request(request.kpi_id, request.filters, (), "month"))
+    pd.testing.assert_frame_equal(
+        reused.reset_index(drop=True), direct.reset_index(drop=True), check_dtype=False
+    )

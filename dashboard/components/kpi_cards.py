@@ -33,11 +33,17 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
     kpi = card["kpi_obj"]
     title = kpi.name_en if lang == "en" else kpi.name_zh
     if card.get("error"):
+        # the message is bilingual: Chinese, then the English in brackets
+        message = card["error"]
+        if lang == "zh" and " (" in message:
+            message = message.split(" (")[0]
+        elif lang == "en" and " (" in message:
+            message = message.split(" (", 1)[1].rstrip(")")
         return _shell(
             title,
             [
                 html.Div(t("not_applicable", lang), className="text-muted small"),
-                html.Div(card["error"], className="text-muted small"),
+                html.Div(message, className="text-muted small"),
             ],
             kpi.id,
         )
