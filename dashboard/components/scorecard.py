@@ -50,7 +50,7 @@ def scorecard_grid(
             "field": "name",
             "headerName": level_label,
             "pinned": "left",
-            "minWidth": 200,
+            "width": 200,
             "cellClass": "drill-link",
         }
     ]
@@ -67,7 +67,7 @@ def scorecard_grid(
                     "cell-worse": f"params.data['{kpi_id}__outcome'] == 'worse'",
                 },
                 "type": "rightAligned",
-                "minWidth": 120,
+                "width": 124,
             }
         )
     return dag.AgGrid(
@@ -76,7 +76,7 @@ def scorecard_grid(
         columnDefs=columns,
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
         getRowId="params.data.code",
-        columnSize="autoSize",
+        columnSize=None,
         dashGridOptions={"tooltipShowDelay": 200, "domLayout": "autoHeight", "animateRows": False},
         className="ag-theme-alpine",
         style={"width": "100%"},
