@@ -144,6 +144,21 @@ def target_for(database_url: str, kpi_id: str, sel: Selection) -> float | None:
     )
 
 
+def _whole_quarters(filters: Filters) -> Filters:
+    """The calendar quarters lying wholly inside the period (the period itself if it holds none)."""
+    from queries.filters import add_months, make_filters
+
+    start = filters.start
+    if (start.month - 1) % 3:
+        start = add_months(start.replace(month=3 * ((start.month - 1) // 3) + 1), 3)
+    end_first = filters.end.replace(day=1)
+    if end_first.month % 3:
+        end_first = add_months(end_first.replace(month=3 * ((end_first.month - 1) // 3) + 1), -1)
+    if start > end_first:
+        return filters
+    return make_filters(start, end_first, **dict(filters.values))
+
+
 def _city_filters(filters: Filters) -> Filters:
     return filters.without("district", "consortium", "institution", "team", "doctor")
 
@@ -182,8 +197,13 @@ def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[di
             request = Request(kpi_id, sel.filters)
             row = comparisons(database_url, request).iloc[0]
             city = kpi_values(database_url, Request(kpi_id, _city_filters(sel.filters))).iloc[0]
-            grain = "quarter" if any(p.window for p in (kpi.numerator, kpi.denominator) if p) else "month"
-            series = kpi_series(database_url, request, grain)
+            if any(p.window for p in (kpi.numerator, kpi.denominator) if p):
+                # Per-window KPIs (follow-ups per quarter, managed patients) only mean something over whole
+                # quarters: the sparkline shows the complete quarters of the period.
+                grain, series_request = "quarter", replace(request, filters=_whole_quarters(sel.filters))
+            else:
+                grain, series_request = "month", request
+            series = kpi_series(database_url, series_request, grain)
             card.update(
                 value=_num(row["value"]),
                 ci_low=_num(row["ci_low"]),
