@@ -87,7 +87,12 @@ def _needed_columns(kpi: Kpi, parts: list[Part], request: Request) -> set[str]:
         needed.add(source_column(dimension, kpi.geography))
     if request.grain:
         needed.add("date")
+    if not request.scope.unrestricted:
+        needed |= {"res_district"} if kpi.geography == "residence" else SCOPE_COLUMNS
     return needed
+
+
+SCOPE_COLUMNS = {"inst_district", "consortium_id", "institution_id"}
 
 
 def _choose(relations: tuple[Relation, ...], needed: set[str], available: frozenset[str] | None) -> Relation:

@@ -461,7 +461,7 @@ KPIS: tuple[Kpi, ...] = (
         "none",
         "institution",
         "DRG绩效评价：服务广度",
-        _part(CASES, ONE, distinct=_c("drg_code"), columns=("drg_code",)),
+        _part(CASES, ONE, distinct=_c("drg_code"), columns=("n", "drg_code")),
     ),
     Kpi(
         "drg_total_weight",

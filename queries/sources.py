@@ -93,6 +93,17 @@ def _resident_columns(p, event_date):
     ]
 
 
+def _asked(options) -> set[str] | None:
+    """The columns a request needs (None: all of them), so a relation can skip joins nobody asked for."""
+    columns = options.get("columns")
+    return None if columns is None else set(columns) | {"date"}
+
+
+def _prune(columns: list, needed: set[str] | None) -> list:
+    """Keep the asked-for columns: the others may refer to tables that were not joined."""
+    return columns if needed is None else [c for c in columns if c.name in needed]
+
+
 def _in_window(column, window: Window):
     return column.between(window.start, window.end)
 
@@ -257,12 +268,16 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
         sa.case((grouped, f.c.drg_payment - f.c.total_cost), else_=0).label("surplus"),
         flag(f.c.discharge_status == "died").label("died"),
     ]
-    joined = (
-        f.join(i, i.c.institution_id == f.c.institution_id)
-        .join(p, p.c.patient_id == f.c.patient_id)
-        .outerjoin(g, sa.and_(g.c.grouper_version == f.c.grouper_version, g.c.drg_code == f.c.drg_code))
-        .outerjoin(d, d.c.code == f.c.principal_dx)
-    )
+    needed = _asked(options)
+    joined = f.join(i, i.c.institution_id == f.c.institution_id)
+    if needed is None or needed & RESIDENT_COLUMNS:
+        joined = joined.join(p, p.c.patient_id == f.c.patient_id)
+    if needed is None or needed & {"adrg_code", "mdc_code", "risk_level", "weight", "weight_sq"}:
+        joined = joined.outerjoin(
+            g, sa.and_(g.c.grouper_version == f.c.grouper_version, g.c.drg_code == f.c.drg_code)
+        )
+    if needed is None or needed & {"icd_chapter", "chronic_group"}:
+        joined = joined.outerjoin(d, d.c.code == f.c.principal_dx)
     if options.get("region_means"):
         # Region-wide means of each group over the same window: never the filtered subset (DOMAIN.md §4).
         r = fact_inpatient.alias("r")
@@ -309,7 +324,7 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
         )
         columns.append(flag(again).label("readmitted"))
     return (
-        sa.select(*columns)
+        sa.select(*_prune(columns, needed))
         .select_from(joined)
         .where(_in_window(f.c.discharge_date, window))
         .subquery("cases")
@@ -457,22 +472,23 @@ def _managed(window: Window, options) -> sa.Subquery:
         controlled = (latest.c.sbp < 140) & (latest.c.dbp < 90)
     else:
         controlled = latest.c.fasting_glucose < 7.0
+    needed = _asked(options)
+    columns = [
+        sa.literal(window.end, sa.Date).label("date"),
+        *_institution_columns(i),
+        m.c.team_id,
+        *_resident_columns(p, sa.literal(window.end, sa.Date)),
+        sa.literal(disease).label("chronic_group"),
+        sa.literal(1).label("n"),
+        flag(sa.func.coalesce(latest.c.followups, 0) >= window.quarters_touched).label("standardised"),
+        flag(controlled).label("controlled"),
+    ]
+    joined = m.join(i, i.c.institution_id == m.c.institution_id)
+    if needed is None or needed & RESIDENT_COLUMNS:
+        joined = joined.join(p, p.c.patient_id == m.c.patient_id)
     return (
-        sa.select(
-            sa.literal(window.end, sa.Date).label("date"),
-            *_institution_columns(i),
-            m.c.team_id,
-            *_resident_columns(p, sa.literal(window.end, sa.Date)),
-            sa.literal(disease).label("chronic_group"),
-            sa.literal(1).label("n"),
-            flag(sa.func.coalesce(latest.c.followups, 0) >= window.quarters_touched).label("standardised"),
-            flag(controlled).label("controlled"),
-        )
-        .select_from(
-            m.join(i, i.c.institution_id == m.c.institution_id)
-            .join(p, p.c.patient_id == m.c.patient_id)
-            .outerjoin(latest, latest.c.patient_id == m.c.patient_id)
-        )
+        sa.select(*_prune(columns, needed))
+        .select_from(joined.outerjoin(latest, latest.c.patient_id == m.c.patient_id))
         .where(
             m.c.disease == disease,
             m.c.registered_date <= window.end,
