@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +37,35 @@ RESULT_COLUMNS = ["name", "numerator", "denominator", "value", "ci_low", "ci_hig
 _CODE_FINGERPRINT = hashlib.sha256(
     b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
 ).hexdigest()[:16]
+
+
+_in_flight: dict[str, threading.Event] = {}
+_in_flight_lock = threading.Lock()
+
+
+def _single_flight(key: str, compute):
+    """Cached value of ``key``; when several threads ask at once (a page's callbacks, two viewers of the same
+    view) one computes and the others wait for its result instead of running the same query again."""
+    cached = cache_get(key)
+    if cached is not None:
+        return cached
+    with _in_flight_lock:
+        running = _in_flight.get(key)
+        if running is None:
+            _in_flight[key] = threading.Event()
+    if running is not None:
+        running.wait(timeout=60)
+        cached = cache_get(key)
+        if cached is not None:
+            return cached
+        return compute()  # the other thread failed, or no cache is configured
+    try:
+        result = compute()
+        cache_set(key, result)
+        return result
+    finally:
+        with _in_flight_lock:
+            _in_flight.pop(key).set()
 
 
 def cache_key(request: Request, catalog: Catalog, kind: str = "values", extra=None) -> str:
@@ -168,13 +198,17 @@ def kpi_values(
     catalog = get_catalog(database_url)
     catalog.validate(request.filters)
     key = cache_key(request, catalog, extra=(level, threshold))
-    cached = cache_get(key)
-    if cached is not None:
-        return cached
-    plan = build_plan(kpi, request, catalog.rollups)
-    result = _finish(kpi, _fetch(plan, database_url), request, catalog, level, threshold)
-    cache_set(key, result)
-    return result
+    return _single_flight(
+        key,
+        lambda: _finish(
+            kpi,
+            _fetch(build_plan(kpi, request, catalog.rollups), database_url),
+            request,
+            catalog,
+            level,
+            threshold,
+        ),
+    )
 
 
 def kpi_total(database_url: str, request: Request, level: float = 0.95) -> pd.Series:
@@ -416,14 +450,14 @@ def _raw(database_url: str, request: Request) -> pd.DataFrame:
     kpi = get_kpi(request.kpi_id)
     catalog = get_catalog(database_url)
     key = cache_key(request, catalog, kind="raw")
-    cached = cache_get(key)
-    if cached is not None:
-        return cached
-    frame = _fetch(build_plan(kpi, request, catalog.rollups), database_url)
-    for column in ("numerator", "denominator"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    cache_set(key, frame)
-    return frame
+
+    def compute() -> pd.DataFrame:
+        frame = _fetch(build_plan(kpi, request, catalog.rollups), database_url)
+        for column in ("numerator", "denominator"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        return frame
+
+    return _single_flight(key, compute)
 
 
 def known_kpis() -> list[str]:

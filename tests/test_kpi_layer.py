@@ -226,3 +226,20 @@ def test_app_cache_is_initialised_per_app(s_warehouse):
     server = Flask("x")
     init_cache(server, None)
     assert "cache" in server.extensions
+
+
+def test_concurrent_equal_requests_run_one_query(s_warehouse, counting_fetch):
+    import threading
+
+    standalone_cache(None)
+    request = Request("down_referral_share", filters_for(s_warehouse, period="this_year"), ("consortium",))
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(kpi_values(s_warehouse, request))) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and all(r.equals(results[0]) for r in results)
+    assert len(counting_fetch) == 1
