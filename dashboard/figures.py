@@ -46,30 +46,6 @@ def empty_figure(message: str, height: int = 160) -> go.Figure:
     return figure
 
 
-def sparkline(periods, values, hover_text: list[str], color: str = COLORS[0]) -> go.Figure:
-    """A small line without axes; hover shows the formatted value of each period."""
-    figure = go.Figure(
-        go.Scatter(
-            x=list(periods),
-            y=list(values),
-            mode="lines+markers",
-            line={"color": color, "width": 2},
-            marker={"size": 4},
-            hovertext=hover_text,
-            hoverinfo="text",
-        )
-    )
-    figure.update_layout(
-        template=TEMPLATE,
-        height=60,
-        margin={"l": 0, "r": 0, "t": 4, "b": 0},
-        showlegend=False,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-    )
-    return figure
-
-
 def sparkline_svg(values, color: str = COLORS[0], width: int = 240, height: int = 44) -> str:
     """A sparkline as an SVG data URI: a dozen points do not need a plotting library in the browser."""
     import math

@@ -30,7 +30,7 @@ from queries.builder import (
 )
 from queries.catalog import Catalog, get_catalog
 from queries.filters import Filters, Scope, add_months, make_filters, resolve_period
-from queries.registry import REGISTRY, Kpi, get_kpi
+from queries.registry import Kpi, get_kpi
 
 SUPPRESSION_THRESHOLD = 5
 RESULT_COLUMNS = ["name", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
@@ -209,11 +209,6 @@ def kpi_values(
             threshold,
         ),
     )
-
-
-def kpi_total(database_url: str, request: Request, level: float = 0.95) -> pd.Series:
-    """The KPI over the whole request (no breakdown): one row."""
-    return kpi_values(database_url, replace(request, by=(), grain=None), level).iloc[0]
 
 
 def shifted(filters: Filters, months: int) -> Filters:
@@ -458,7 +453,3 @@ def _raw(database_url: str, request: Request) -> pd.DataFrame:
         return frame
 
     return _single_flight(key, compute)
-
-
-def known_kpis() -> list[str]:
-    return sorted(REGISTRY)

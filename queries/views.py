@@ -376,4 +376,4 @@ def breadcrumb(database_url: str, state: ViewState, lang: str = "zh") -> list[tu
 
 def drill_target(state: ViewState, child_level: str, code: str) -> ViewState:
     """The view one level down, into ``code``, keeping the parents that contain it."""
-    return replace(state.select(child_level, code))
+    return state.select(child_level, code)

@@ -125,3 +125,15 @@ def test_queries_never_import_dash():
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not any(m == "dash" or m.startswith("dash.") for m in modules), path
+
+
+def test_figure_builders_as_data():
+    from dashboard.figures import TEMPLATE, empty_figure, sparkline_svg
+
+    figure = empty_figure("所选范围内没有数据")
+    assert figure.layout.template.layout.font.family.startswith('"PingFang SC"')
+    assert figure.layout.annotations[0].text == "所选范围内没有数据" and not figure.data
+    assert TEMPLATE == "consortium"
+    svg = sparkline_svg([0.5, 0.52, None, 0.55])
+    assert svg.startswith("data:image/svg+xml") and "polyline" in svg
+    assert sparkline_svg([0.5]) == ""  # one point is not a line
