@@ -53,10 +53,8 @@ def drill(cell, search: str | None, database_url: str):
     if not cell or not cell.get("rowId"):
         return no_update
     state, _ = parse_query(search or "")
-    _selection, child, _long, _red = scorecard(database_url, state)
-    if child is None:
-        return no_update
-    return drill_target(state, child, cell["rowId"]).to_query()
+    target = drill_target(database_url, state, cell["rowId"])
+    return target.to_query() if target else no_update
 
 
 def download(_csv_cards, _xlsx_cards, _csv_score, _xlsx_score, search, database_url: str, triggered: str):

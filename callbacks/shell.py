@@ -46,13 +46,8 @@ def filters_to_url(period, district, consortium, institution, team, disease, ins
     new = replace(state, period=period or "last_12_months", disease=disease or "", insurance=insurance or "")
     values = {"district": district, "consortium": consortium, "institution": institution, "team": team}
     if changed in DRILL_LEVELS:
-        new = (
-            new.select(changed, values[changed] or "")
-            if values[changed]
-            else new.up_to(
-                DRILL_LEVELS[DRILL_LEVELS.index(changed) - 1] if DRILL_LEVELS.index(changed) else None
-            )
-        )
+        # select() clears the level's descendants; selecting "" clears the level too
+        new = new.select(changed, values[changed] or "")
     query = new.to_query()
     return query if query != (search or "") else no_update
 

@@ -405,17 +405,11 @@ def standardised(database_url: str, request: Request, level: float = 0.95) -> pd
         raise NotApplicable(f"{kpi.id} is not a rate that can be standardised")
     strata = ("age_band", "sex")
     by = tuple(d for d in request.by if d not in strata)
-    detail = kpi_values(database_url, replace(request, by=(*by, *strata), grain=None), level)
-    reference = kpi_values(
-        database_url,
-        Request(request.kpi_id, request.filters.without(*by), strata, None, request.scope),
-        level,
-    )
+    # Unsuppressed sums: the public (suppressed) tables cannot be used for arithmetic.
     raw_detail = _raw(database_url, replace(request, by=(*by, *strata), grain=None))
     raw_reference = _raw(
         database_url, Request(request.kpi_id, request.filters.without(*by), strata, None, request.scope)
     )
-    del detail, reference  # the suppressed public tables cannot be used for arithmetic; use the raw sums
     ref = raw_reference.assign(rate=raw_reference["numerator"] / raw_reference["denominator"])
     crude = raw_reference["numerator"].sum() / raw_reference["denominator"].sum()
     merged = raw_detail.merge(ref[["age_band", "sex", "rate"]], on=["age_band", "sex"], how="left")

@@ -107,7 +107,7 @@ def _choose(relations: tuple[Relation, ...], needed: set[str], available: frozen
 def _check_applicable(kpi: Kpi, request: Request, denominator_relation: Relation | None) -> None:
     residence = kpi.geography == "residence"
     blocked = set()
-    if kpi.split or kpi.id == "in_county_visit_rate":
+    if kpi.split or kpi.residence_only:
         # Institution-side breakdowns would divide part of the care by the whole population.
         blocked |= set(INSTITUTION_SIDE) & (set(request.by) | {k for k, _ in request.filters.values})
     if blocked and residence:
@@ -278,7 +278,4 @@ def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | 
     den_statement = _select_part(
         kpi, request, {"denominator": denominator}, den_relation, denominator.window, True
     )
-    if request.grain and numerator.window != denominator.window:
-        # Event numerators are bucketed by date_trunc, window denominators by window start: same labels.
-        pass
     return Plan(num_statement, den_statement, keys, (num_relation.name, den_relation.name))

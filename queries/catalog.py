@@ -58,7 +58,8 @@ class Catalog:
     rollups: frozenset[str]
     names: dict[str, dict[str, str]]  # dimension -> code -> Chinese name
     names_en: dict[str, dict[str, str]]
-    parents: dict[str, dict[str, str]]  # e.g. institution -> its district, consortium, level
+    # institution -> (district, consortium, level); team -> institution; doctor -> (institution, team)
+    parents: dict[str, dict]
 
     def validate(self, filters: Filters) -> None:
         """Unknown codes are errors the interface can show, never a silently empty result."""
@@ -151,7 +152,7 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         ):
             names.setdefault("institution", {})[key] = zh
             names_en.setdefault("institution", {})[key] = en or zh
-            parents.setdefault("institution", {})[key] = f"{district}|{consortium or ''}|{level}"
+            parents.setdefault("institution", {})[key] = (district, consortium or "", level)
         for key, zh, institution in pairs(
             sa.select(dim_team.c.team_id, dim_team.c.team_name, dim_team.c.institution_id)
         ):
@@ -168,7 +169,7 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         ):
             names.setdefault("doctor", {})[key] = zh
             names_en.setdefault("doctor", {})[key] = key
-            parents.setdefault("doctor", {})[key] = f"{institution}|{team or ''}"
+            parents.setdefault("doctor", {})[key] = (institution, team or "")
         for code, zh, en, chapter, chapter_zh, chapter_en in pairs(
             sa.select(
                 dim_icd10.c.code,

@@ -53,6 +53,8 @@ class Kpi:
     numerator: Part
     denominator: Part | None = None
     split: bool = False  # the denominator comes from another source, joined on the dimensions
+    # Only residence breakdowns make sense: by institution it would divide part of a resident's care by all of it.
+    residence_only: bool = False
 
     @property
     def factor(self) -> float:
@@ -211,6 +213,7 @@ KPIS: tuple[Kpi, ...] = (
             columns=("n", "inst_district", "res_district"),
         ),
         _part(src.CARE_RELATIONS, ONE, columns=("n",)),
+        residence_only=True,
     ),
     Kpi(
         "visits_per_capita",

@@ -9,7 +9,6 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -22,7 +21,7 @@ from queries.api import comparisons, filters_for, kpi_values
 from queries.api import series as kpi_series
 from queries.builder import NotApplicable, Request
 from queries.catalog import get_catalog
-from queries.filters import Filters
+from queries.filters import Filters, add_months, make_filters
 from queries.registry import REGISTRY
 from queries.stats import classify
 
@@ -95,7 +94,7 @@ def _drop_inconsistent(catalog, values: dict[str, str], dropped: list[str]) -> N
     """A unit that does not belong to the selected parent (a hand-edited link) is dropped, not mixed in."""
     institution = values.get("institution")
     if institution:
-        district, consortium, _level = catalog.parents["institution"][institution].split("|")
+        district, consortium, _level = catalog.parents["institution"][institution]
         if values.get("district", district) != district or values.get("consortium", consortium) != consortium:
             dropped.append(f"institution={values.pop('institution')}")
     team = values.get("team")
@@ -103,7 +102,7 @@ def _drop_inconsistent(catalog, values: dict[str, str], dropped: list[str]) -> N
         dropped.append(f"team={values.pop('team')}")
     doctor = values.get("doctor")
     if doctor:
-        institution_of, team_of = catalog.parents["doctor"][doctor].split("|")
+        institution_of, team_of = catalog.parents["doctor"][doctor]
         if (
             values.get("institution", institution_of) != institution_of
             or values.get("team", team_of) != team_of
@@ -146,8 +145,6 @@ def target_for(database_url: str, kpi_id: str, sel: Selection) -> float | None:
 
 def _whole_quarters(filters: Filters) -> Filters:
     """The calendar quarters lying wholly inside the period (the period itself if it holds none)."""
-    from queries.filters import add_months, make_filters
-
     start = filters.start
     if (start.month - 1) % 3:
         start = add_months(start.replace(month=3 * ((start.month - 1) // 3) + 1), 3)
@@ -217,19 +214,10 @@ def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[di
                 target=target_for(database_url, kpi_id, sel),
                 series=series[[grain, "value"]].rename(columns={grain: "period"}),
             )
-            card["outcome"] = (
-                str(
-                    classify(
-                        [card["value"] if card["value"] is not None else np.nan],
-                        [card["ci_low"] if card["ci_low"] is not None else np.nan],
-                        [card["ci_high"] if card["ci_high"] is not None else np.nan],
-                        card["benchmark"] if card["benchmark"] is not None else np.nan,
-                        kpi.polarity,
-                    )[0]
-                )
-                if sel.level
-                else "city"
+            outcome = classify(
+                [row["value"]], [row["ci_low"]], [row["ci_high"]], float(city["value"]), kpi.polarity
             )
+            card["outcome"] = str(outcome[0]) if sel.level else "city"
         except NotApplicable as exc:
             card.update(error=str(exc))
         return card
@@ -333,9 +321,7 @@ def filter_options(database_url: str, state: ViewState, lang: str = "zh") -> dic
     """Options of the cascading filter bar: each level lists only the children of the level above."""
     catalog = get_catalog(database_url)
     names = catalog.names if lang == "zh" else catalog.names_en
-    inst_parent = {
-        k: v.split("|") for k, v in catalog.parents["institution"].items()
-    }  # district|consortium|level
+    inst_parent = catalog.parents["institution"]  # (district, consortium, level)
     options = {"district": [{"label": names["district"][k], "value": k} for k in sorted(names["district"])]}
     consortia = sorted(names["consortium"])
     if state.district:
@@ -374,6 +360,7 @@ def breadcrumb(database_url: str, state: ViewState, lang: str = "zh") -> list[tu
     return crumbs
 
 
-def drill_target(state: ViewState, child_level: str, code: str) -> ViewState:
-    """The view one level down, into ``code``, keeping the parents that contain it."""
-    return state.select(child_level, code)
+def drill_target(database_url: str, state: ViewState, code: str) -> ViewState | None:
+    """The view one level down, into ``code`` (None at the doctor level, where there is nothing below)."""
+    child = CHILD_LEVEL[selection(database_url, state).level]
+    return state.select(child, code) if child else None

@@ -34,6 +34,11 @@ class ReferralCollector:
         keep = source != target
         self.parts.append(tuple(a[keep] for a in (patient, source, target, direction, day, dx)))
 
+    def _down_home(self, chosen, patient, inst, day, dx) -> None:
+        """Down-referrals of the chosen events to each patient's own primary-care centre."""
+        home = self.res.home_inst[patient[chosen]]
+        self._add(patient[chosen], inst[chosen], home, np.ones(len(chosen), np.int8), day[chosen], dx[chosen])
+
     def from_visits(self, rng: np.random.Generator, patient, inst, day, dx) -> None:
         city, res = self.city, self.res
         level = city.inst_level[inst]
@@ -56,18 +61,10 @@ class ReferralCollector:
         p_down = np.where(
             (level <= 1) & chronic, 0.003 * (1 + 2.5 * self._tightness(inst)) * (1 + 0.3 * years), 0
         )
-        down = np.flatnonzero(rng.random(n) < p_down)
-        self._add(
-            patient[down],
-            inst[down],
-            res.home_inst[patient[down]],
-            np.ones(len(down), np.int8),
-            day[down],
-            dx[down],
-        )
+        self._down_home(np.flatnonzero(rng.random(n) < p_down), patient, inst, day, dx)
 
     def from_cases(self, rng: np.random.Generator, cases: dict[str, np.ndarray]) -> None:
-        city, res = self.city, self.res
+        city = self.city
         inst, patient, day = cases["inst"], cases["patient"], cases["discharge"]
         level = city.inst_level[inst]
         years = (day - to_days(self.period.start)) / 365.25
@@ -78,15 +75,7 @@ class ReferralCollector:
         p_down = np.where(
             alive & (level <= 1), (0.018 + 0.12 * tight) * (1 + 0.25 * years * (0.5 + tight)), 0
         )
-        down = np.flatnonzero(rng.random(n) < p_down)
-        self._add(
-            patient[down],
-            inst[down],
-            res.home_inst[patient[down]],
-            np.ones(len(down), np.int8),
-            day[down],
-            cases["dx"][down],
-        )
+        self._down_home(np.flatnonzero(rng.random(n) < p_down), patient, inst, day, cases["dx"])
         # Up from county and township hospitals to a tertiary hospital, admitted on the referral.
         p_up = np.where(level >= 1, 0.035, 0.0)
         up = np.flatnonzero(rng.random(n) < p_up)
