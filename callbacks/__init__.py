@@ -1,8 +1,8 @@
 """Behaviour, one module per page plus the shared frame; each has ``register(app, settings)``."""
 
-from callbacks import definitions, home, shell, warehouse
+from callbacks import chronic, definitions, home, panels, referrals, shell, visits, warehouse
 
 
 def register_all(app, settings) -> None:
-    for module in (shell, home, warehouse, definitions):
+    for module in (shell, panels, home, visits, referrals, chronic, warehouse, definitions):
         module.register(app, settings)

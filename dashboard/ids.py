@@ -37,3 +37,25 @@ DOWNLOAD_CARDS_XLSX = "download-cards-xlsx"
 DOWNLOAD_SCORECARD_CSV = "download-scorecard-csv"
 DOWNLOAD_SCORECARD_XLSX = "download-scorecard-xlsx"
 DEFINITIONS = "definitions-table"
+
+
+def panel_body(key: str) -> dict:
+    """Where a panel's chart (or its message) is drawn."""
+    return {"type": "panel-body", "panel": key}
+
+
+def panel_graph(key: str) -> dict:
+    """A panel's dcc.Graph; clicks on it drill down (pattern-matched by one callback for all pages)."""
+    return {"type": "panel-graph", "panel": key}
+
+
+def panel_csv(key: str) -> dict:
+    return {"type": "panel-csv", "panel": key}
+
+
+def panel_xlsx(key: str) -> dict:
+    return {"type": "panel-xlsx", "panel": key}
+
+
+def panel_file(key: str) -> dict:
+    return {"type": "panel-file", "panel": key}

@@ -13,6 +13,7 @@ PERIODS = ("last_12_months", "this_year", "last_year", "all")
 DRILL_LEVELS = ("district", "consortium", "institution", "team", "doctor")
 _CODE = re.compile(r"^[A-Za-z0-9.\-_]{1,32}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PAIR = re.compile(r"^[A-Za-z0-9.\-_]{1,32}~[A-Za-z0-9.\-_]{1,32}$")
 CHOICES = {
     "period": PERIODS,
     "lang": ("zh", "en"),
@@ -33,6 +34,8 @@ class ViewState:
     doctor: str = ""
     disease: str = ""
     insurance: str = ""
+    chapter: str = ""  # ICD-10 chapter chosen on the visits page (its diagnoses chart shows the categories)
+    pair: str = ""  # referring~receiving institution, chosen on the referrals page's flow diagram
     lang: str = "zh"
 
     def to_query(self) -> str:
@@ -79,6 +82,8 @@ def parse_query(params: dict | str | None) -> tuple[ViewState, list[str]]:
             ok = value in CHOICES[key]
         elif key in ("start", "end"):
             ok = bool(_MONTH.match(value))
+        elif key == "pair":
+            ok = bool(_PAIR.match(value))
         else:
             ok = bool(_CODE.match(value))
         if ok:

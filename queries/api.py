@@ -443,7 +443,8 @@ def _raw(database_url: str, request: Request) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
         frame = _fetch(build_plan(kpi, request, catalog.rollups), database_url)
         for column in ("numerator", "denominator"):
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+            if column in frame:  # a count KPI has no denominator
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         return frame
 
     return _single_flight(key, compute)

@@ -28,6 +28,7 @@ from dashboard.schema import (
     dim_team,
 )
 from queries.filters import ENUMERATED, Filters
+from queries.sources import FOLLOWUP_CAP
 
 VERSION_RECHECK_SECONDS = 5.0
 
@@ -46,7 +47,16 @@ LABELS = {
     },
     "sex": {"M": ("男", "Male"), "F": ("女", "Female")},
     "chronic_group": {"hypertension": ("高血压", "Hypertension"), "diabetes": ("糖尿病", "Diabetes")},
+    "visit_type": {
+        "outpatient": ("门诊", "Outpatient"),
+        "emergency": ("急诊", "Emergency"),
+        "home": ("家庭出诊", "Home visit"),
+        "online": ("互联网诊疗", "Online"),
+    },
 }
+# Dimensions that name the same things as another one: the receiving side of a referral, the residence side of
+# a visit, the receiving institution's level.
+SAME_NAMES = {"to_institution": "institution", "residence_district": "district", "to_level": "level"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ class Catalog:
 
     def name(self, dimension: str, code, lang: str = "zh") -> str:
         table = (self.names if lang == "zh" else self.names_en).get(dimension, {})
-        return table.get(str(code), str(code)) if code is not None else ""
+        if code is None or code != code:  # None or NaN: the unit is missing (an institution in no consortium)
+            return "（无）" if lang == "zh" else "(none)"
+        return table.get(str(code), str(code))
 
 
 _catalogs: dict[str, Catalog] = {}
@@ -210,6 +222,14 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         names_en[dimension] = {k: v[1] for k, v in labels.items()}
     names["age_band"] = {b: b for b in ENUMERATED["age_band"]}
     names_en["age_band"] = dict(names["age_band"])
+    for dimension, same in SAME_NAMES.items():
+        names[dimension], names_en[dimension] = names[same], names_en[same]
+    names["followups"] = {str(n): f"{n}次" for n in range(FOLLOWUP_CAP)} | {
+        str(FOLLOWUP_CAP): f"≥{FOLLOWUP_CAP}次"
+    }
+    names_en["followups"] = {str(n): str(n) for n in range(FOLLOWUP_CAP)} | {
+        str(FOLLOWUP_CAP): f"{FOLLOWUP_CAP}+"
+    }
     return Catalog(
         data_version=meta["data_version"],
         dialect=engine.dialect.name,

@@ -30,12 +30,18 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "mdc": ("mdc_code", "MDC", "MDC"),
     "insurance_type": ("insurance_type", "参保类型", "Insurance type"),
     "age_band": ("age_band", "年龄组", "Age band"),
+    "visit_type": ("visit_type", "就诊类型", "Visit type"),
+    "residence_district": ("res_district", "居住区县", "District of residence"),
+    "to_level": ("to_level", "转入机构级别", "Receiving level"),
+    "to_institution": ("to_institution_id", "转入机构", "Receiving institution"),
+    "followups": ("followups", "期内随访次数", "Follow-ups in the period"),
     "sex": ("sex", "性别", "Sex"),
 }
 TIME_GRAINS = ("month", "quarter", "year")
 INSTITUTION_SIDE = ("consortium", "level", "institution", "team", "doctor")
 LEVELS = ("tertiary", "secondary", "chc", "thc", "village")
 INSURANCE_TYPES = ("employee", "resident", "none")
+VISIT_TYPES = ("outpatient", "emergency", "home", "online")
 RELATIVE_PERIODS = ("last_12_months", "this_year", "ytd", "last_year", "all")
 ENUMERATED = {
     "level": LEVELS,
@@ -43,6 +49,8 @@ ENUMERATED = {
     "age_band": AGE_BANDS,
     "sex": SEXES,
     "chronic_group": CHRONIC_DISEASES,
+    "visit_type": VISIT_TYPES,
+    "to_level": LEVELS,
 }
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _CODE = re.compile(r"^[A-Za-z0-9.\-_+]{1,32}$")

@@ -408,6 +408,10 @@ def _referral_facts(window: Window, _options) -> sa.Subquery:
         dim_icd10.alias("d"),
     )
     to = dim_institution.alias("to")
+    # days from referral to completion, for completed referrals only (0 otherwise, and counted by `completed`)
+    days = sa.case(
+        (r.c.status == "completed", sa.cast(r.c.completed_date - r.c.referral_date, sa.Integer)), else_=0
+    )
     return (
         sa.select(
             r.c.referral_date.label("date"),
@@ -419,6 +423,8 @@ def _referral_facts(window: Window, _options) -> sa.Subquery:
             to.c.institution_id.label("to_institution_id"),
             to.c.level.label("to_level"),
             sa.literal(1).label("n"),
+            days.label("completed_days"),
+            (days * days).label("completed_days_sq"),
         )
         .select_from(
             r.join(i, i.c.institution_id == r.c.from_institution_id)
@@ -438,7 +444,16 @@ REFERRAL_RELATIONS = (
             INSTITUTION_COLUMNS
             | RESIDENT_COLUMNS
             | ICD_COLUMNS
-            | {"date", "direction", "status", "to_institution_id", "to_level", "n"}
+            | {
+                "date",
+                "direction",
+                "status",
+                "to_institution_id",
+                "to_level",
+                "n",
+                "completed_days",
+                "completed_days_sq",
+            }
         ),
         _referral_facts,
     ),
@@ -446,6 +461,9 @@ REFERRAL_RELATIONS = (
 
 
 # --- chronic disease management (window sources: evaluated per window) ----------------------------------------
+
+
+FOLLOWUP_CAP = 6
 
 
 def _managed(window: Window, options) -> sa.Subquery:
@@ -482,6 +500,8 @@ def _managed(window: Window, options) -> sa.Subquery:
         sa.literal(1).label("n"),
         flag(sa.func.coalesce(latest.c.followups, 0) >= window.quarters_touched).label("standardised"),
         flag(controlled).label("controlled"),
+        # follow-ups in the window, capped: "6 or more" is one band of the completeness breakdown
+        sa.func.least(sa.func.coalesce(latest.c.followups, 0), FOLLOWUP_CAP).label("followups"),
     ]
     joined = m.join(i, i.c.institution_id == m.c.institution_id)
     if needed is None or needed & RESIDENT_COLUMNS:
@@ -504,7 +524,7 @@ MANAGED_RELATIONS = (
         frozenset(
             INSTITUTION_COLUMNS
             | RESIDENT_COLUMNS
-            | {"date", "team_id", "chronic_group", "n", "standardised", "controlled"}
+            | {"date", "team_id", "chronic_group", "n", "standardised", "controlled", "followups"}
         ),
         _managed,
     ),

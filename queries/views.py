@@ -143,7 +143,7 @@ def target_for(database_url: str, kpi_id: str, sel: Selection) -> float | None:
     )
 
 
-def _whole_quarters(filters: Filters) -> Filters:
+def whole_quarters(filters: Filters) -> Filters:
     """The calendar quarters lying wholly inside the period (the period itself if it holds none)."""
     start = filters.start
     if (start.month - 1) % 3:
@@ -166,7 +166,7 @@ def _parallel(function, items):
         return list(pool.map(function, items))
 
 
-def _cached_view(kind: str, database_url: str, state: ViewState, compute):
+def cached_view(kind: str, database_url: str, state: ViewState, compute):
     """A whole view's data under one cache entry (state + data version): a warm page needs one lookup."""
     catalog = get_catalog(database_url)
     digest = hashlib.sha256(repr((kind, state.to_query(), catalog.data_version, database_url)).encode())
@@ -180,12 +180,27 @@ def _cached_view(kind: str, database_url: str, state: ViewState, compute):
 
 def home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[dict]]:
     """One dict per home KPI: value, CI, target, 同比/环比, benchmark outcome, monthly or quarterly series."""
-    sel, cards = _cached_view("cards", database_url, state, lambda: _home_cards(database_url, state))
+    return kpi_cards(database_url, state, HOME_KPIS)
+
+
+def kpi_cards(
+    database_url: str, state: ViewState, kpis: tuple[str, ...], extra: tuple[tuple[str, str], ...] = ()
+) -> tuple[Selection, list[dict]]:
+    """Cards for ``kpis`` in the view ``state``; ``extra`` adds a page's own filters (dimension, code)."""
+    kind = "cards:" + ",".join(kpis) + repr(extra)
+    sel, cards = cached_view(kind, database_url, state, lambda: _kpi_cards(database_url, state, kpis, extra))
     return sel, [{**card, "kpi_obj": REGISTRY[card["kpi"]]} for card in cards]
 
 
-def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[dict]]:
-    sel = selection(database_url, state)
+def with_extra(sel: Selection, extra: tuple[tuple[str, str], ...]) -> Selection:
+    """The selection narrowed by a page's own filters (the visits page's ICD chapter, say)."""
+    if not extra:
+        return sel
+    return replace(sel, filters=sel.filters.replace(**{d: (code,) for d, code in extra}))
+
+
+def _kpi_cards(database_url: str, state: ViewState, kpis, extra) -> tuple[Selection, list[dict]]:
+    sel = with_extra(selection(database_url, state), extra)
 
     def one(kpi_id: str) -> dict:
         kpi = REGISTRY[kpi_id]
@@ -197,7 +212,7 @@ def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[di
             if any(p.window for p in (kpi.numerator, kpi.denominator) if p):
                 # Per-window KPIs (follow-ups per quarter, managed patients) only mean something over whole
                 # quarters: the sparkline shows the complete quarters of the period.
-                grain, series_request = "quarter", replace(request, filters=_whole_quarters(sel.filters))
+                grain, series_request = "quarter", replace(request, filters=whole_quarters(sel.filters))
             else:
                 grain, series_request = "month", request
             series = kpi_series(database_url, series_request, grain)
@@ -222,7 +237,7 @@ def _home_cards(database_url: str, state: ViewState) -> tuple[Selection, list[di
             card.update(error=str(exc))
         return card
 
-    return sel, _parallel(one, HOME_KPIS)
+    return sel, _parallel(one, kpis)
 
 
 def _num(value) -> float | None:
@@ -241,7 +256,7 @@ def scorecard(
     Returns (selection, child level, wide table, red-red list). The red-red list holds units worse than the
     parent whose value also moved the wrong way since the previous period by more than its interval's half-width.
     """
-    return _cached_view("scorecard", database_url, state, lambda: _scorecard(database_url, state))
+    return cached_view("scorecard", database_url, state, lambda: _scorecard(database_url, state))
 
 
 def _scorecard(database_url: str, state: ViewState):
@@ -364,3 +379,25 @@ def drill_target(database_url: str, state: ViewState, code: str) -> ViewState | 
     """The view one level down, into ``code`` (None at the doctor level, where there is nothing below)."""
     child = CHILD_LEVEL[selection(database_url, state).level]
     return state.select(child, code) if child else None
+
+
+def drill_state(database_url: str, state: ViewState, level: str, code: str) -> ViewState | None:
+    """The view re-scoped to the unit ``code`` at ``level`` (a click on a chart), with the unit's own district,
+    consortium, institution and team filled in so the breadcrumb shows the whole path; None for an unknown
+    unit (a forged click)."""
+    catalog = get_catalog(database_url)
+    if level not in DRILL_LEVELS or code not in catalog.names.get(level, {}):
+        return None
+    new = state.select(level, code)
+    institution = {"institution": code, "team": None, "doctor": None}.get(level)
+    team = ""
+    if level == "team":
+        institution = catalog.parents["team"][code]
+    elif level == "doctor":
+        institution, team = catalog.parents["doctor"][code]
+    if institution:
+        district, consortium, _level = catalog.parents["institution"][institution]
+        new = replace(new, district=district, consortium=consortium, institution=institution)
+        if level == "doctor":
+            new = replace(new, team=team)
+    return new

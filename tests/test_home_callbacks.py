@@ -102,11 +102,11 @@ def test_filters_to_url_resets_descendants():
     assert query == "?district=990121"
 
 
-def test_sparklines_of_quarterly_kpis_use_whole_quarters():
+def test_sparklines_of_quarterly_kpis_usewhole_quarters():
     import datetime as dt
 
     from queries.filters import make_filters
-    from queries.views import _whole_quarters
+    from queries.views import whole_quarters
 
     cases = {
         ((2025, 11), (2026, 10)): (dt.date(2026, 1, 1), dt.date(2026, 9, 30)),
@@ -114,5 +114,5 @@ def test_sparklines_of_quarterly_kpis_use_whole_quarters():
         ((2026, 2), (2026, 3)): (dt.date(2026, 2, 1), dt.date(2026, 3, 31)),  # no whole quarter: unchanged
     }
     for (first, last), expected in cases.items():
-        window = _whole_quarters(make_filters(dt.date(*first, 1), dt.date(*last, 1)))
+        window = whole_quarters(make_filters(dt.date(*first, 1), dt.date(*last, 1)))
         assert (window.start, window.end) == expected

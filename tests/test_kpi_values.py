@@ -32,6 +32,7 @@ def value(url, kpi, by=(), threshold=1, **filters):
 
 # (kpi, expected value over 2025) — worked out by hand from the rows in tests/mini_warehouse.py
 WHOLE_PERIOD = [
+    ("visit_count", 8),  # visit 9 is in 2024
     ("primary_care_visit_share", 4 / 8),  # visits 1, 3, 5, 7 of 8 are at P1 / P2
     ("in_county_visit_rate", 13 / 14),  # only C's visit 6 at H1 (D1) leaves C's district D2
     ("visits_per_capita", 8 / 150),  # 8 visits / 150 person-years (2025 fully in the period)
@@ -51,6 +52,8 @@ WHOLE_PERIOD = [
     ("down_referrals", 2),
     ("down_referral_share", 2 / 6),
     ("referral_completion_rate", 3 / 5),  # referral 5 was cancelled
+    ("referral_count", 6),
+    ("referral_completion_days", (1 + 8 + 2) / 3),  # referrals 1, 2, 3 completed after 1, 8 and 2 days
     ("htn_management_rate", 3 / (80 * 0.06 + 20 * 0.55 + 40 * 0.06 + 10 * 0.55)),  # A, B, E / estimated
     ("dm_management_rate", 1 / (80 * 0.025 + 20 * 0.22 + 40 * 0.025 + 10 * 0.22)),  # B's diabetes ended 2024
     ("htn_standardized_management_rate", 1 / 3),  # only A has 4 follow-ups for the 4 quarters
@@ -113,10 +116,31 @@ def test_ratio_of_sums_not_mean_of_ratios(mini):
         ("primary_care_visit_share", "age_band", {"15-34": 1 / 2, "35-44": 1 / 2, "65-74": 2 / 4}),
         ("primary_care_visit_share", "icd_chapter", {"IX": 3 / 3, "IV": 1 / 1, "X": 0 / 2, "XI": 0 / 2}),
         ("primary_care_visit_share", "doctor", {"DR1": 0.0, "DR2": 1.0, "DR3": 1.0, "DR4": 0.0}),
+        ("visit_count", "visit_type", {"outpatient": 5, "emergency": 1, "home": 1, "online": 1}),
+        ("visit_count", "residence_district", {"D1": 4, "D2": 4}),  # A, B live in D1; C, E in D2
+        ("referral_count", "to_level", {"tertiary": 2, "chc": 1, "secondary": 2, "thc": 1}),
+        # managed hypertension patients by follow-ups in 2025: A 4 (latest 142/85), B 2, E 1 (both controlled)
+        ("htn_control_rate", "followups", {4: 0.0, 2: 1.0, 1: 1.0}),
     ],
 )
 def test_kpi_by_dimension(mini, kpi, by, expected):
     assert value(mini, kpi, by=(by,)) == pytest.approx(expected)
+
+
+def test_flows_between_residence_and_place_of_care(mini):
+    frame = kpi_values(
+        mini,
+        Request("visit_count", filters_for(mini, period="all"), ("residence_district", "district")),
+        threshold=1,
+    )
+    flows = {(r.res_district, r.district_code): r.value for r in frame.itertuples()}
+    assert flows == {("D1", "D1"): 4, ("D2", "D2"): 3, ("D2", "D1"): 1}  # C's visit 6 at H1
+
+
+def test_days_to_completion_count_completed_referrals_only(mini):
+    days = value(mini, "referral_completion_days", by=("institution",))
+    assert {k: v for k, v in days.items() if not math.isnan(v)} == {"P1": 1.0, "H1": 8.0, "P2": 2.0}
+    assert math.isnan(days.get("H2", math.nan))  # H2's referrals are pending or rejected: no days to average
 
 
 def test_managed_across_a_period_boundary(mini):

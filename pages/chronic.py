@@ -1,0 +1,60 @@
+"""慢病管理 — hypertension and diabetes: found, managed, followed up, controlled?"""
+
+import dash
+
+from dashboard.components.panels import cards_strip, panel_card, panel_row
+from dashboard.components.shell import page_frame
+from dashboard.i18n import t
+from dashboard.state import parse_query
+
+dash.register_page(
+    __name__,
+    path="/chronic",
+    name="慢病管理",
+    name_en="Chronic disease",
+    title="医联体绩效分析 · 慢病管理",
+    section="consortium",
+    order=30,
+)
+
+
+def layout(**query_params):
+    state, ignored = parse_query(query_params)
+    lang = state.lang
+    disease = t(state.disease or "hypertension", lang)
+    return page_frame(
+        state,
+        ignored,
+        cards_strip("chronic-cards", f"{t('page_chronic', lang)} · {disease}", lang, t("chronic_hint", lang)),
+        panel_row(
+            (panel_card("chronic-cascade", t("panel_cascade", lang), lang), 5),
+            (panel_card("chronic-trends", t("panel_chronic_trends", lang), lang), 7),
+        ),
+        panel_row(
+            (
+                panel_card(
+                    "chronic-funnel-institution",
+                    t("panel_funnel_institution", lang),
+                    lang,
+                    t("funnel_hint", lang),
+                ),
+                6,
+            ),
+            (
+                panel_card("chronic-funnel-team", t("panel_funnel_team", lang), lang, t("funnel_hint", lang)),
+                6,
+            ),
+        ),
+        panel_row(
+            (panel_card("chronic-standardised", t("panel_standardised", lang), lang), 6),
+            (panel_card("chronic-followups", t("panel_followups", lang), lang), 6),
+        ),
+        panel_row(
+            (
+                panel_card(
+                    "chronic-team_doctors", t("panel_team_doctors", lang), lang, t("drill_hint", lang)
+                ),
+                6,
+            )
+        ),
+    )
