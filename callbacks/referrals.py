@@ -21,7 +21,7 @@ def _pair(data, state, names):
 
 
 def _pair_note(data, lang: str) -> str:
-    return f"{data.meta['source_name']} → {data.meta['target_name']}"
+    return f"{data.meta['source_name']} → {data.meta['target_name']} · {t('gaps_suppressed', lang)}"
 
 
 def _units(data, state, names):

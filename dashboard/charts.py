@@ -186,7 +186,7 @@ def unit_bars(
         height=max(220, 24 * len(part) + 80),
         xaxis=_axis(unit),
         yaxis={"automargin": True},
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
+        margin={"l": 10, "r": 10, "t": 32, "b": 30},
     )
 
 
@@ -273,7 +273,7 @@ def sankey(
     return _layout(
         figure,
         height=max(320, 18 * max(len(left), len(right)) + 80),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": 32, "b": 10},
     )
 
 
@@ -341,7 +341,8 @@ def funnel_plot(
                 showlegend=bound is high,
             )
     figure.add_hline(y=meta["benchmark"], line={"color": "#495057", "width": 1})
-    outside = frame["outside_99.8"].fillna(False)
+    outside = frame["outside_99.8"].fillna(False).to_numpy(dtype=bool)
+    chosen = frame.get("chosen", pd.Series(False, index=frame.index)).to_numpy(dtype=bool)
     colors = np.where(
         outside,
         np.where(frame["value"] > meta["benchmark"], OUTCOME_COLORS["better"], OUTCOME_COLORS["worse"]),
@@ -353,8 +354,12 @@ def funnel_plot(
         mode="markers",
         marker={
             "color": colors.tolist(),
-            "size": np.where(outside, 11, 7).tolist(),
-            "line": {"width": 0.5, "color": "#fff"},
+            "size": np.where(outside | chosen, 11, 7).tolist(),
+            # the unit the view is scoped to, among its peers: a dark ring
+            "line": {
+                "width": np.where(chosen, 3, 0.5).tolist(),
+                "color": np.where(chosen, "#212529", "#fff").tolist(),
+            },
         },
         name=t("units", lang),
         customdata=[[drill_level, c] for c in frame[key]] if drill_level else None,
@@ -389,7 +394,7 @@ def cascade_bars(frame: pd.DataFrame, lang: str) -> go.Figure:
             hoverinfo="text",
         )
     )
-    return _layout(figure, yaxis={"separatethousands": True}, margin={"l": 50, "r": 10, "t": 30, "b": 30})
+    return _layout(figure, yaxis={"separatethousands": True}, margin={"l": 50, "r": 10, "t": 36, "b": 30})
 
 
 def crude_vs_adjusted(
@@ -435,7 +440,7 @@ def crude_vs_adjusted(
     return _layout(
         figure,
         height=max(240, 26 * len(part) + 100),
-        xaxis={**SHARE_AXIS, "title": method},
+        xaxis={**SHARE_AXIS, "title": method, "range": [0, 1.02]},  # an interval past 100% is cut at 100%
         yaxis={"automargin": True},
         legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
@@ -463,6 +468,6 @@ def followup_bars(frame: pd.DataFrame, names: dict, lang: str, quarters: int) ->
     )
     return _layout(
         figure,
-        xaxis={"title": t("followups_in_period", lang)},
+        xaxis={"type": "category"},
         yaxis={"separatethousands": True},
     )

@@ -106,6 +106,10 @@ TEXT = {
         "绿=优于所选范围整体，红=差于（95%置信区间）；虚线为整体水平",
         "green = better than the selection as a whole, red = worse (95% CI); dotted line = the whole",
     ),
+    "gaps_suppressed": (
+        "1–4例的月份按小数保护规则隐藏，图中为断点。",
+        "Months with 1–4 referrals are suppressed (small numbers) and show as gaps.",
+    ),
     "draw_error": ("图表生成出错，已记录日志", "This chart could not be drawn; the error was logged"),
     "completion_note": (
         "按转诊日期统计：最近一两个月的转诊有些尚未完成（待处理），完成率会在随后的数据中回升。",

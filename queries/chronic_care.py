@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard.state import ViewState
 from queries.api import funnel, standardised
-from queries.builder import NotApplicable, Request
+from queries.builder import NotApplicable, Request, output_column
 from queries.panels import PanelData, kpi_trends, page_selection, panel, values
 from queries.sources import Window
 from queries.views import CHILD_LEVEL, Selection
@@ -79,12 +79,20 @@ def cascade(database_url: str, state: ViewState) -> PanelData:
 
 def control_funnel(database_url: str, state: ViewState, level: str) -> PanelData:
     """The control rate of every managing institution (or team) on a funnel plot around the city's rate;
-    units outside the 99.8% limits are flagged and listed."""
+    units outside the 99.8% limits are flagged and listed.
+
+    A funnel of one unit says nothing: once an institution (or team) is chosen, the plot shows its peers
+    (the units of its consortium, or of its institution) with the chosen one highlighted.
+    """
 
     def compute():
         sel, kpis = _sel(database_url, state), kpis_of(state)
-        result = funnel(database_url, Request(kpis["control"], sel.filters, (level,)))
+        peers_of = {"institution": ("institution", "team", "doctor"), "team": ("team", "doctor")}[level]
+        chosen = getattr(state, level) if sel.level in peers_of else ""
+        filters = sel.filters.without(*peers_of) if chosen else sel.filters
+        result = funnel(database_url, Request(kpis["control"], filters, (level,)))
         units = result["units"].assign(kpi=kpis["control"])
+        units["chosen"] = units[output_column(level)] == chosen
         if units.empty:
             return PanelData(units)
         meta = {

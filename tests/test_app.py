@@ -42,7 +42,7 @@ def test_two_apps_both_get_their_callbacks(s_warehouse):
         assert client.get("/_dash-layout").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/warehouse", "/definitions"])
+@pytest.mark.parametrize("path", ["/", "/visits", "/referrals", "/chronic", "/warehouse", "/definitions"])
 @pytest.mark.parametrize("query", ["", "?district=990102", "?foo=%3Cscript%3E&bar=&&x=1%00&period=never"])
 def test_every_page_renders_with_any_query_string(s_warehouse, path, query):
     client = create_app(Settings(database_url=s_warehouse)).server.test_client()

@@ -102,7 +102,7 @@ def test_filters_to_url_resets_descendants():
     assert query == "?district=990121"
 
 
-def test_sparklines_of_quarterly_kpis_usewhole_quarters():
+def test_sparklines_of_quarterly_kpis_use_whole_quarters():
     import datetime as dt
 
     from queries.filters import make_filters

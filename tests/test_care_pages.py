@@ -1,0 +1,228 @@
+"""The care-delivery pages (visits, referrals, chronic disease) through their callbacks, called directly:
+every panel draws, clicks drill, downloads carry the data, and the numbers shown equal the command line's."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from dash import dcc, no_update
+
+from callbacks import chronic, referrals, visits
+from callbacks.panels import PANELS, clicked, download, render
+from dashboard.cache import standalone_cache
+from dashboard.formatting import format_kpi
+from dashboard.i18n import TEXT
+from queries.catalog import get_catalog
+from tests.test_home_callbacks import _texts
+
+ALL_SPECS = {**visits.SPECS, **referrals.SPECS, **chronic.SPECS}
+CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
+
+
+@pytest.fixture(autouse=True)
+def _cache():
+    standalone_cache(None)
+    PANELS.update(ALL_SPECS)  # what create_app's registration does
+
+
+@pytest.fixture(scope="module")
+def team_view(s_warehouse):
+    """A view of one family-doctor team of the consortium (with its institution and district)."""
+    catalog = get_catalog(s_warehouse)
+    team = next(
+        t
+        for t, inst in sorted(catalog.parents["team"].items())
+        if catalog.parents["institution"][inst][1] == "C04"
+    )
+    institution = catalog.parents["team"][team]
+    return team, institution, f"{CONSORTIUM}&institution={institution}&team={team}"
+
+
+def _graphs(component) -> list:
+    out, stack = [], [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dcc.Graph):
+            out.append(node)
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif hasattr(node, "children"):
+            stack.append(node.children)
+    return out
+
+
+def _cli(url: str, *args: str) -> pd.DataFrame:
+    """`python -m dashboard kpi … --format json`, run for real."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "kpi", *args, "--format", "json", "--database-url", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return pd.DataFrame(json.loads(done.stdout))
+
+
+ERROR_TEXTS = {TEXT["error"][0], TEXT["draw_error"][0]}
+
+
+@pytest.mark.parametrize("key", sorted(ALL_SPECS))
+@pytest.mark.parametrize("query", ["", CONSORTIUM])
+def test_every_panel_draws_a_chart_or_says_why(s_warehouse, key, query):
+    content = render(key, query, s_warehouse)
+    text = _texts(content)
+    assert not any(e in text for e in ERROR_TEXTS), text
+    waiting_for_a_choice = key in ("referrals-pair", "chronic-team_doctors")  # a flow / a team to be chosen
+    if key.endswith("-cards"):
+        assert "kpi-card" in str(content)
+    elif waiting_for_a_choice:
+        assert "panel-message" in str(content)
+    else:
+        graphs = _graphs(content)
+        assert len(graphs) == 1 and graphs[0].figure.data, f"{key}: {text}"
+
+
+def test_english_view_names_units_in_english(s_warehouse):
+    figure = _graphs(render("referrals-units", "?lang=en", s_warehouse))[0].figure
+    names = list(figure.data[0].y)
+    assert any("Consortium" in n or "Alliance" in n or "Group" in n for n in names), names
+    assert not any("医" in n for n in names)
+
+
+def test_visits_by_level_equal_the_command_line(s_warehouse):
+    figure = _graphs(render("visits-by_level", CONSORTIUM, s_warehouse))[0].figure
+    shown = {trace.name: sum(trace.y) for trace in figure.data}
+    cli = _cli(
+        s_warehouse, "visit_count", "--by", "level", "--where", "consortium=C04", "--where", "district=990122"
+    )
+    names = get_catalog(s_warehouse).names["level"]
+    assert shown == {names[r["level"]]: r["value"] for r in cli.to_dict("records")}
+
+
+def test_referral_cards_equal_the_command_line(s_warehouse):
+    text = _texts(render("referrals-cards", CONSORTIUM, s_warehouse))
+    for kpi in ("down_referral_share", "referral_completion_rate", "referral_completion_days"):
+        value = _cli(s_warehouse, kpi, "--where", "consortium=C04", "--where", "district=990122")["value"][0]
+        assert format_kpi({"referral_completion_days": "days"}.get(kpi, "share"), value) in text
+
+
+def test_sankey_flows_equal_the_command_line(s_warehouse):
+    figure = _graphs(render("referrals-levels", "", s_warehouse))[0].figure
+    cli = _cli(s_warehouse, "referral_count", "--by", "level")
+    assert sum(figure.data[0].link.value) == pytest.approx(cli["value"].sum())
+
+
+def test_chronic_funnel_equals_the_command_line(s_warehouse):
+    content = render("chronic-funnel-institution", "?disease=diabetes", s_warehouse)
+    points = _graphs(content)[0].figure.data[-1]
+    shown = {code: y for (_level, code), y in zip(points.customdata, points.y, strict=True)}
+    cli = _cli(s_warehouse, "dm_control_rate", "--by", "institution").dropna(subset=["value"])
+    assert shown == pytest.approx(dict(zip(cli["institution_id"], cli["value"], strict=True)))
+
+
+def test_cascade_counts_agree_with_the_kpis_and_follow_up_groups(s_warehouse):
+    frame = chronic.SPECS["chronic-cascade"].data(s_warehouse, _state(""))
+    counts = dict(zip(frame.frame["step"], frame.frame["patients"], strict=True))
+    cli = _cli(s_warehouse, "htn_management_rate")
+    assert (counts["estimated"], counts["managed"]) == pytest.approx(
+        (cli["denominator"][0], cli["numerator"][0])
+    )
+    groups = chronic.SPECS["chronic-followups"].data(s_warehouse, _state("")).frame
+    assert groups["denominator"].sum() == counts["managed"]  # every managed patient is in one follow-up group
+    assert counts["standardised"] == groups.loc[groups["followups"] >= 5, "denominator"].sum()  # 12 months: 5
+
+
+def test_cascade_has_no_estimate_for_a_consortium(s_warehouse):
+    frame = chronic.SPECS["chronic-cascade"].data(s_warehouse, _state(CONSORTIUM)).frame
+    assert list(frame["step"]) == ["managed", "standardised", "controlled"]
+
+
+def test_team_detail_lists_its_doctors_as_counts(s_warehouse, team_view):
+    team, _institution, query = team_view
+    figure = _graphs(render("chronic-team_doctors", query, s_warehouse))[0].figure
+    doctors = {code for _level, code in figure.data[0].customdata}
+    parents = get_catalog(s_warehouse).parents["doctor"]
+    assert doctors and all(parents[d][1] == team for d in doctors)
+    followups = chronic.SPECS["chronic-followups"].data(s_warehouse, _state(query)).frame
+    assert set(followups.columns) >= {"followups", "denominator", "value"}
+    assert "patient_id" not in " ".join(map(str, followups.columns))
+
+
+def test_a_click_on_a_unit_drills_with_its_whole_path(s_warehouse, team_view):
+    team, institution, _query = team_view
+    query = clicked({"points": [{"customdata": ["team", team]}]}, "?period=this_year", s_warehouse)
+    assert query == f"?period=this_year&district=990122&consortium=C04&institution={institution}&team={team}"
+    assert clicked({"points": [{"customdata": ["chapter", "IX"]}]}, "", s_warehouse) == "?chapter=IX"
+    assert clicked({"points": [{"customdata": "A1~B2"}]}, "?lang=en", s_warehouse) == "?pair=A1~B2&lang=en"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"points": [{"customdata": ["institution", "NOPE"]}]},
+        {"points": [{"customdata": ["password", "x"]}]},
+        {"points": [{"customdata": ["chapter", "<script>"]}]},
+        {"points": [{"customdata": "a~b~c"}]},
+        {"points": []},
+        None,
+    ],
+)
+def test_a_forged_click_changes_nothing(s_warehouse, forged):
+    assert clicked(forged, "?district=990122", s_warehouse) is no_update
+
+
+def test_chapter_narrows_the_visits_page(s_warehouse):
+    figure = _graphs(render("visits-diagnoses", "?chapter=IX", s_warehouse))[0].figure
+    bars = figure.data[0]
+    assert bars.customdata is None  # categories are the last level: nothing to click into
+    shown = dict(zip(bars.y, bars.x, strict=True))
+    cli = _cli(s_warehouse, "visit_count", "--by", "icd_category", "--where", "icd_chapter=IX")
+    assert 1 < len(cli) <= 20 and all(code.startswith("I") for code in cli["icd_category"])
+    assert shown == dict(zip(cli["name"], cli["value"], strict=True))
+
+
+def test_downloads_hold_the_numbers_behind_the_chart(s_warehouse):
+    sent = download(1, None, CONSORTIUM, s_warehouse, {"type": "panel-csv", "panel": "chronic-funnel-team"})
+    raw = sent["content"]
+
+    data = base64.b64decode(raw) if sent.get("base64") else raw.encode()
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens Chinese CSV correctly
+    frame = pd.read_csv(io.BytesIO(data))
+    assert {"numerator", "denominator", "value", "ci_low", "ci_high", "outside_99.8"} <= set(frame.columns)
+    sent = download(None, 1, "", s_warehouse, {"type": "panel-xlsx", "panel": "visits-flows"})
+    frame = pd.read_excel(io.BytesIO(base64.b64decode(sent["content"])))
+    assert frame["value"].sum() > 0 and math.isclose(frame.groupby("res_district")["share"].sum().mean(), 1.0)
+
+
+def test_a_forged_download_is_refused(s_warehouse):
+    assert download(1, None, "", s_warehouse, {"type": "panel-csv", "panel": "../../etc/passwd"}) is no_update
+
+
+def _state(query: str):
+    from dashboard.state import parse_query
+
+    return parse_query(query)[0]
+
+
+def test_panels_use_no_patient_identity(s_warehouse):
+    """Nothing a page shows or downloads carries a patient id."""
+    for key, spec in ALL_SPECS.items():
+        frame = spec.data(s_warehouse, _state(CONSORTIUM)).frame
+        assert "patient_id" not in frame.columns, key
+
+
+def test_funnel_of_a_chosen_institution_shows_its_peers(s_warehouse, team_view):
+    _team, institution, _query = team_view
+    query = f"{CONSORTIUM}&institution={institution}"
+    data = chronic.SPECS["chronic-funnel-institution"].data(s_warehouse, _state(query)).frame
+    consortium = get_catalog(s_warehouse).parents["institution"]
+    assert len(data) > 1 and all(consortium[code][1] == "C04" for code in data["institution_id"])
+    assert list(data.loc[data["chosen"], "institution_id"]) == [institution]
+    marker = _graphs(render("chronic-funnel-institution", query, s_warehouse))[0].figure.data[-1].marker
+    assert sorted(marker.line.width)[-1] == 3 and list(marker.line.width).count(3) == 1
