@@ -226,7 +226,7 @@ def flow_matrix(frame: pd.DataFrame, names: dict, lang: str) -> go.Figure:
         figure,
         height=max(300, 34 * len(rows) + 140),
         xaxis={"side": "top", "tickangle": -40},
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "automargin": True},
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
 

@@ -169,7 +169,9 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
             sa.select(dim_team.c.team_id, dim_team.c.team_name, dim_team.c.institution_id)
         ):
             names.setdefault("team", {})[key] = zh
-            names_en.setdefault("team", {})[key] = key
+            names_en.setdefault("team", {})[key] = (
+                zh  # teams have no English name: their Chinese one, not a code
+            )
             parents.setdefault("team", {})[key] = institution
         for key, zh, institution, team in pairs(
             sa.select(

@@ -61,7 +61,8 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
     if card.get("denominator") is not None:
         numbers = f"{t('numerator', lang)} {card.get('numerator'):,.0f} / {t('denominator', lang)} {card['denominator']:,.0f}"
     badge_id = f"badge-{kpi.id}"
-    badge_text = t("city", lang) if outcome == "city" else f"{t(outcome, lang)}{t('benchmark', lang)}"
+    joiner = " " if lang == "en" else ""  # 优于全市 / Better than city
+    badge_text = t("city", lang) if outcome == "city" else f"{t(outcome, lang)}{joiner}{t('benchmark', lang)}"
     status = _target_status(card)
     series = card.get("series")
     trend_title = ""
