@@ -277,7 +277,8 @@ def _scorecard(database_url: str, state: ViewState):
         if units is None:
             continue
         # members are compared with their parent (the current selection), not with the city
-        parent = kpi_values(database_url, Request(kpi_id, sel.filters)).iloc[0]
+        # the same request as the card's: one shared (cached, single-flight) query serves both
+        parent = comparisons(database_url, Request(kpi_id, sel.filters)).iloc[0]
         units["outcome"] = classify(
             units["value"], units["ci_low"], units["ci_high"], parent["value"], kpi.polarity
         )
