@@ -18,6 +18,7 @@ import pandas as pd
 
 from dashboard.cache import cache_get, cache_set
 from dashboard.db import get_engine
+from dashboard.policy import PolicyError, get_policy
 from queries import stats
 from queries.builder import (
     NotApplicable,
@@ -29,8 +30,9 @@ from queries.builder import (
     period_windows,
 )
 from queries.catalog import Catalog, get_catalog
-from queries.filters import Filters, Scope, add_months, make_filters, resolve_period
+from queries.filters import DIMENSIONS, Filters, Scope, add_months, make_filters, resolve_period
 from queries.registry import Kpi, get_kpi
+from queries.sources import GROUPER_COLUMNS
 
 SUPPRESSION_THRESHOLD = 5
 RESULT_COLUMNS = ["name", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
@@ -75,11 +77,27 @@ def cache_key(request: Request, catalog: Catalog, kind: str = "values", extra=No
     statement on the cached path.
     """
     payload = json.dumps(
-        [kind, request.key(), catalog.data_version, catalog.dialect, _CODE_FINGERPRINT, extra],
+        [
+            kind,
+            request.key(),
+            catalog.data_version,
+            catalog.dialect,
+            _CODE_FINGERPRINT,
+            _policy_print(),
+            extra,
+        ],
         default=str,
         sort_keys=True,
     )
     return "kpi:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _policy_print() -> str:
+    """The policy file's fingerprint; a missing or broken file is reported by the queries that need it."""
+    try:
+        return get_policy().fingerprint
+    except PolicyError:
+        return "no-policy"
 
 
 def filters_for(
@@ -197,6 +215,7 @@ def kpi_values(
     kpi = get_kpi(request.kpi_id)
     catalog = get_catalog(database_url)
     catalog.validate(request.filters)
+    check_one_grouper_version(kpi, request, catalog)
     key = cache_key(request, catalog, extra=(level, threshold))
     return _single_flight(
         key,
@@ -209,6 +228,30 @@ def kpi_values(
             threshold,
         ),
     )
+
+
+def check_one_grouper_version(kpi: Kpi, request: Request, catalog: Catalog) -> None:
+    """Results of different grouper versions are never averaged: a DRG result over a period with cases of
+    two versions is refused unless it is broken down by version."""
+    columns = set().union(*(p.columns for p in (kpi.numerator, kpi.denominator) if p is not None))
+    asked = [*request.by, *(d for d, _ in request.filters.values)]
+    columns |= {
+        output_column(d) for d in asked if d in DIMENSIONS
+    }  # an unknown one is refused by the builder
+    if not columns & GROUPER_COLUMNS or "grouper_version" in request.by:
+        return
+    chosen = dict(request.filters.values).get("grouper_version")
+    versions = [
+        v
+        for v in catalog.versions_between(request.filters.start, request.filters.end)
+        if not chosen or v in chosen
+    ]
+    if len(versions) > 1:
+        raise NotApplicable(
+            f"所选期间包含多个分组器版本（{'、'.join(versions)}），不同版本的结果不能合并；请缩短期间或按版本查看 "
+            f"(the period holds cases of grouper versions {', '.join(versions)}: choose a period within one "
+            "version, or break the result down by grouper_version)"
+        )
 
 
 def shifted(filters: Filters, months: int) -> Filters:
@@ -233,6 +276,7 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
     if not _summable(kpi) or request.grain is not None:
         return None
     catalog = get_catalog(database_url)
+    check_one_grouper_version(kpi, request, catalog)
     periods = {"current": request.filters}
     periods["previous"] = shifted(request.filters, -request.filters.months)
     periods["last_year"] = shifted(request.filters, -12)
@@ -240,6 +284,11 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
     keys = [output_column(d) for d in request.by]
     out = {}
     for label, filters in periods.items():
+        try:
+            check_one_grouper_version(kpi, replace(request, filters=filters), catalog)
+        except NotApplicable:  # an earlier period of another grouper version has no comparable value
+            out[label] = pd.DataFrame(columns=[*keys, *RESULT_COLUMNS])
+            continue
         if not months.empty:
             dates = pd.to_datetime(months["month"]).dt.date
             part = months[(dates >= filters.start) & (dates <= filters.end)]

@@ -26,6 +26,7 @@ from dashboard.schema import (
     dim_icd10,
     dim_institution,
     dim_team,
+    fact_inpatient,
 )
 from queries.filters import ENUMERATED, Filters
 from queries.sources import FOLLOWUP_CAP
@@ -70,6 +71,13 @@ class Catalog:
     names_en: dict[str, dict[str, str]]
     # institution -> (district, consortium, level); team -> institution; doctor -> (institution, team)
     parents: dict[str, dict]
+    grouper_versions: dict[str, tuple[dt.date, dt.date]]  # version -> first, last discharge date
+
+    def versions_between(self, start: dt.date, end: dt.date) -> list[str]:
+        """The grouper versions of cases discharged in [start, end]."""
+        return sorted(
+            v for v, (first, last) in self.grouper_versions.items() if first <= end and last >= start
+        )
 
     def validate(self, filters: Filters) -> None:
         """Unknown codes are errors the interface can show, never a silently empty result."""
@@ -241,4 +249,21 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         names=names,
         names_en=names_en,
         parents=parents,
+        grouper_versions=_grouper_versions(engine),
     )
+
+
+def _grouper_versions(engine: sa.Engine) -> dict[str, tuple[dt.date, dt.date]]:
+    """Each grouper version of the cases with its first and last discharge date."""
+    f = fact_inpatient
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(f.c.grouper_version, sa.func.min(f.c.discharge_date), sa.func.max(f.c.discharge_date))
+            .where(f.c.grouper_version.is_not(None))
+            .group_by(f.c.grouper_version)
+        ).all()
+    return {str(v): (_date(first), _date(last)) for v, first, last in rows}
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

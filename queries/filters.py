@@ -28,6 +28,7 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "drg": ("drg_code", "DRG", "DRG"),
     "adrg": ("adrg_code", "ADRG", "ADRG"),
     "mdc": ("mdc_code", "MDC", "MDC"),
+    "grouper_version": ("grouper_version", "分组器版本", "Grouper version"),
     "insurance_type": ("insurance_type", "参保类型", "Insurance type"),
     "age_band": ("age_band", "年龄组", "Age band"),
     "visit_type": ("visit_type", "就诊类型", "Visit type"),

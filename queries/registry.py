@@ -20,9 +20,6 @@ from queries.expressions import year_of
 Columns = sa.ColumnCollection
 Expr = Callable[[Columns], sa.ColumnElement]
 
-K_HIGH, K_LOW = 2.0, 0.5  # demo region's outlier thresholds; a region's own policy file replaces them
-READMISSION_DAYS = 31
-
 
 @dataclass(frozen=True)
 class Part:
@@ -79,7 +76,8 @@ VISITS = src.VISIT_RELATIONS
 CASES = src.INPATIENT_RELATIONS
 REFERRALS = src.REFERRAL_RELATIONS
 OUTPATIENT = ("outpatient", "emergency")
-REGION_MEANS = {"region_means": True, "k_high": K_HIGH, "k_low": K_LOW}
+# Region-wide group means, with outlier thresholds from the policy file (dashboard/policy.py) by discharge year
+REGION_MEANS = {"region_means": True}
 
 
 def _part(relations, value, *, columns=(), **kw) -> Part:
@@ -609,8 +607,9 @@ KPIS: tuple[Kpi, ...] = (
         "high_cost_outlier_share",
         "高倍率病例占比",
         "High-cost outlier share",
-        f"费用高于全市同组均值{K_HIGH:g}倍的入组病例 / 入组病例",
-        f"Grouped cases costing more than {K_HIGH:g}× the region mean of their group / grouped cases",
+        "费用高于全市同组均值 k_high 倍的入组病例 / 入组病例（k_high 按出院年度取自政策文件）",
+        "Grouped cases costing more than k_high × the region mean of their group / grouped cases "
+        "(k_high of the discharge year, from the policy file)",
         "share",
         "lower",
         "wilson",
@@ -623,8 +622,9 @@ KPIS: tuple[Kpi, ...] = (
         "low_cost_outlier_share",
         "低倍率病例占比",
         "Low-cost outlier share",
-        f"费用低于全市同组均值{K_LOW:g}倍的入组病例 / 入组病例",
-        f"Grouped cases costing less than {K_LOW:g}× the region mean of their group / grouped cases",
+        "费用低于全市同组均值 k_low 倍的入组病例 / 入组病例（k_low 按出院年度取自政策文件）",
+        "Grouped cases costing less than k_low × the region mean of their group / grouped cases "
+        "(k_low of the discharge year, from the policy file)",
         "share",
         "lower",
         "wilson",
@@ -637,16 +637,15 @@ KPIS: tuple[Kpi, ...] = (
         "readmission_rate",
         "再入院率",
         "Readmission rate",
-        f"出院后{READMISSION_DAYS}天内同一患者再次入院的出院人次 / 出院人次",
-        f"Discharges followed by an admission of the same patient within {READMISSION_DAYS} days / discharges",
+        "出院后 N 天内同一患者再次入院的出院人次 / 出院人次（N 按出院年度取自政策文件）",
+        "Discharges followed by an admission of the same patient within N days / discharges "
+        "(N of the discharge year, from the policy file)",
         "share",
         "lower",
         "wilson",
         "institution",
         "公立医院绩效考核",
-        _part(
-            CASES, _c("readmitted"), options={"readmission_days": READMISSION_DAYS}, columns=("readmitted",)
-        ),
+        _part(CASES, _c("readmitted"), options={"readmission": True}, columns=("readmitted",)),
         _part(CASES, ONE, columns=("n",)),
     ),
     Kpi(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard.policy import get_policy
 from dashboard.reference import AGE_BANDS
 from dashboard.schema import (
     agg_visit_contract,
@@ -102,6 +103,13 @@ def _asked(options) -> set[str] | None:
 def _prune(columns: list, needed: set[str] | None) -> list:
     """Keep the asked-for columns: the others may refer to tables that were not joined."""
     return columns if needed is None else [c for c in columns if c.name in needed]
+
+
+def _policy_by_year(year, window: Window, attribute: str) -> sa.ColumnElement:
+    """A policy parameter of the year of ``year`` (a SQL expression), for every year the window touches;
+    a year the policy file does not cover is an error, not a silent default."""
+    entries = get_policy().covering(window.start.year, window.end.year)
+    return sa.case(*[(year == e.year, getattr(e, attribute)) for e in entries])
 
 
 def _in_window(column, window: Window):
@@ -248,6 +256,7 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
         f.c.discharge_date.label("date"),
         *_institution_columns(i),
         f.c.department,
+        f.c.grouper_version,
         *_resident_columns(p, f.c.discharge_date),
         *_icd_columns(f.c.principal_dx, d),
         f.c.drg_code,
@@ -295,7 +304,11 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
         joined = joined.outerjoin(
             means, sa.and_(means.c.grouper_version == f.c.grouper_version, means.c.drg_code == f.c.drg_code)
         )
-        k_high, k_low = options["k_high"], options["k_low"]
+        # The outlier thresholds of each case's discharge year, from the region's policy file.
+        k_high, k_low = (
+            _policy_by_year(year_of(f.c.discharge_date), window, "k_high"),
+            _policy_by_year(year_of(f.c.discharge_date), window, "k_low"),
+        )
         columns += [
             sa.case((grouped, cost / means.c.mean_cost), else_=0.0).label("cost_ratio"),
             sa.case((grouped, (cost / means.c.mean_cost) * (cost / means.c.mean_cost)), else_=0.0).label(
@@ -309,16 +322,16 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
             flag(grouped & (cost > k_high * means.c.mean_cost)).label("high_outlier"),
             flag(grouped & (cost < k_low * means.c.mean_cost)).label("low_outlier"),
         ]
-    if options.get("readmission_days"):
+    if options.get("readmission"):
         a = fact_inpatient.alias("a")
+        days = _policy_by_year(year_of(f.c.discharge_date), window, "readmission_days")
         again = (
             sa.select(sa.literal(1))
             .where(
                 a.c.patient_id == f.c.patient_id,
                 a.c.case_id != f.c.case_id,
                 a.c.admit_date >= f.c.discharge_date,
-                a.c.admit_date
-                <= f.c.discharge_date + sa.literal(int(options["readmission_days"]), sa.Integer),
+                a.c.admit_date <= f.c.discharge_date + sa.cast(days, sa.Integer),
             )
             .exists()
         )
@@ -338,6 +351,7 @@ _CASE_COLUMNS = frozenset(
     | {
         "date",
         "department",
+        "grouper_version",
         "drg_code",
         "adrg_code",
         "mdc_code",
@@ -363,6 +377,26 @@ _CASE_COLUMNS = frozenset(
     }
 )
 INPATIENT_RELATIONS = (Relation("fact_inpatient", _CASE_COLUMNS, _inpatient_facts),)
+# Columns whose meaning depends on the grouper version (its groups, weights and risk levels): a result using
+# them must come from one version, never an average across versions.
+GROUPER_COLUMNS = frozenset(
+    {
+        "drg_code",
+        "adrg_code",
+        "mdc_code",
+        "risk_level",
+        "grouped",
+        "weight",
+        "weight_sq",
+        "surplus",
+        "cost_ratio",
+        "cost_ratio_sq",
+        "los_ratio",
+        "los_ratio_sq",
+        "high_outlier",
+        "low_outlier",
+    }
+)
 
 
 # --- all care: visits and admissions together ------------------------------------------------------------------

@@ -303,10 +303,11 @@ TABLES = {
 }
 
 
-def build_mini_warehouse(path: Path) -> str:
+def build_mini_warehouse(path: Path, tables: dict[str, pa.Table] | None = None) -> str:
+    """Write the hand-made warehouse (or a variant of its tables) to ``path``; returns its URL."""
     writer = WarehouseWriter(path)
     try:
-        for name, table in TABLES.items():
+        for name, table in (tables or TABLES).items():
             writer.append(name, table)
         writer.build_rollups()
         mark_complete(

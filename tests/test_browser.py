@@ -146,6 +146,7 @@ def test_junk_link_parameters_are_reported_not_fatal(dash_duo, s_warehouse):
     dash_duo.wait_for_element("#url-notice", timeout=20)
     assert "period" in dash_duo.find_element("#url-notice").text
     dash_duo.wait_for_contains_text("#home-cards", "district=NOPE", timeout=20)
+    _settle(dash_duo)  # let every callback finish: stopping the server under a running one fails teardown
     assert dash_duo.get_logs() == []
 
 
@@ -160,6 +161,7 @@ def test_warehouse_and_definitions_pages(dash_duo, s_warehouse):
     )
     dash_duo.driver.get(dash_duo.server_url + "/definitions?lang=en")
     dash_duo.wait_for_contains_text("#def-cmi", "Case-mix index", timeout=20)
+    _settle(dash_duo)
     assert dash_duo.get_logs() == []
 
 
@@ -168,3 +170,4 @@ def test_missing_warehouse_is_explained(dash_duo, tmp_path):
     dash_duo.driver.get(dash_duo.server_url + "/warehouse")
     dash_duo.wait_for_element("#warehouse-error", timeout=15)
     assert "python -m dashboard demo" in dash_duo.find_element("#warehouse-error").text
+    _settle(dash_duo)

@@ -16,7 +16,7 @@ from dashboard.demo import arrow
 from dashboard.demo.calendar import Period, last_full_month, to_days
 from dashboard.demo.chronic import followup_tables, registry_table
 from dashboard.demo.city import CITY_NAME, build_city
-from dashboard.demo.inpatient import GROUPER_VERSION, Catalogue, InpatientGenerator
+from dashboard.demo.inpatient import Catalogue, InpatientGenerator
 from dashboard.demo.programmes import capitation_table, contract_table, target_table
 from dashboard.demo.referrals import ReferralCollector
 from dashboard.demo.residents import (
@@ -29,6 +29,7 @@ from dashboard.demo.residents import (
 )
 from dashboard.demo.visits import VisitGenerator
 from dashboard.errors import UserFacingError
+from dashboard.policy import get_policy
 from dashboard.reference import drg_adrg_catalogue, drg_mdc_names, icd10_catalogue
 from dashboard.warehouse import (
     WarehouseWriter,
@@ -138,7 +139,7 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
 
         visits = VisitGenerator(city, res, period, icd_codes, patients)
         catalogue = Catalogue.from_adrgs(drg_adrg_catalogue(), drg_mdc_names())
-        inpatient = InpatientGenerator(city, res, period, catalogue, icd_codes)
+        inpatient = InpatientGenerator(city, res, period, catalogue, icd_codes, get_policy())
         referrals = ReferralCollector(city, res, period)
         spend: dict[int, np.ndarray] = {}
         months_in_year: dict[int, int] = {}
@@ -200,7 +201,7 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
                     "period_start": period.start.isoformat(),
                     "period_end": period.end.isoformat(),
                     "city_name": CITY_NAME,
-                    "grouper_version": GROUPER_VERSION,
+                    "grouper_version": inpatient.grouper_version,
                 }
             ),
         )

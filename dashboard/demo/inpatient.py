@@ -18,18 +18,26 @@ from dashboard.demo.calendar import Month, Period, sample_days, to_days
 from dashboard.demo.city import City
 from dashboard.demo.residents import Residents
 from dashboard.demo.visits import RURAL_TERTIARY_PREFERENCE, TERTIARY_PREFERENCE
+from dashboard.policy import PolicyBook, PolicyError
 
-GROUPER_VERSION = "chs-drg-1.1-demo"
-# Demo pooling region's settlement policy (a real region's policy is loaded as data, never coded).
-K_HIGH, K_LOW = 2.0, 0.5
-OUTLIER_TOP_UP = 0.9  # share of the cost above k_high × group mean that the fund pays on top
-# Local level coefficients (等级系数): the same group is paid more at a tertiary hospital.
-LEVEL_PAYMENT = np.array([1.08, 0.96, 0.82, 0.82, 0.82])
-BASE_RATE_GROWTH = 0.03
+# The settlement policy (base rates, outlier thresholds and top-up, level coefficients, risk-level cut points,
+# grouper version) is the region's policy file, data/policy/drg_policy.toml: the demo settles by it.
 
 BAND_ADMISSIONS = np.array([0.075, 0.06, 0.07, 0.11, 0.19, 0.33, 0.50])
 TARGET_ADMISSIONS_PER_100 = (17.0, 19.0)
 WINTER = np.array([1.12, 1.0, 1.0, 0.97, 0.96, 0.95, 0.95, 0.96, 0.97, 0.98, 1.05, 1.12])
+
+
+def grouper_version_of(policy: PolicyBook, period: Period) -> str:
+    """The one grouper version the policy sets for every year of the demo period (the demo city regroups
+    nothing: a period spanning two versions is a policy file the demo cannot follow)."""
+    versions = {p.grouper_version for p in policy.covering(period.start.year, period.end.year)}
+    if len(versions) != 1:
+        raise PolicyError(
+            f"the demo needs one grouper version over its period; the policy file has {sorted(versions)}"
+        )
+    return versions.pop()
+
 
 SEVERITY_NAME = {
     "1": "，伴严重合并症/并发症",
@@ -90,9 +98,17 @@ class Catalogue:
 
 class InpatientGenerator:
     def __init__(
-        self, city: City, res: Residents, period: Period, catalogue: Catalogue, icd_codes: list[str]
+        self,
+        city: City,
+        res: Residents,
+        period: Period,
+        catalogue: Catalogue,
+        icd_codes: list[str],
+        policy: PolicyBook,
     ) -> None:
         self.city, self.res, self.period, self.cat = city, res, period, catalogue
+        self.policy = policy
+        self.grouper_version = grouper_version_of(policy, period)
         adrgs = catalogue.frame.drop_duplicates("adrg_code").reset_index(drop=True)
         self.adrgs = adrgs
         self.adrg_index = {a: i for i, a in enumerate(adrgs.adrg_code)}
@@ -273,27 +289,41 @@ class InpatientGenerator:
         weight = (n_g * mean_g + 10 * prior) / (n_g + 10) / overall
         cat["weight"] = np.round(weight, 4)
 
-        # Risk levels: z-score of ln(group mortality) with cut points -1, 0, +1.
+        # Risk levels: z-score of ln(group mortality) with the policy's cut points (commonly -1, 0, +1).
+        first = self.policy.for_year(self.period.start.year)
+        low_cut, mid_cut, high_cut = first.risk_cut_points
         log_m = np.log(cat.mortality.to_numpy())
         z = (log_m - log_m.mean()) / log_m.std()
-        cat["risk_level"] = np.select([z < -1, z < 0, z < 1], ["low", "mid_low", "mid_high"], "high")
-        cat["grouper_version"] = GROUPER_VERSION
+        cat["risk_level"] = np.select(
+            [z < low_cut, z < mid_cut, z < high_cut], ["low", "mid_low", "mid_high"], "high"
+        )
+        cat["grouper_version"] = self.grouper_version
 
-        # Settlement: weight × the year's base rate; high outliers topped up, low outliers paid at cost.
+        # Settlement: weight × the year's base rate × level coefficient; high outliers topped up, low outliers
+        # paid at cost; every parameter of the discharge year's policy.
         drg_weight = cat.weight.to_numpy()[cases["drg"]]
-        base_rate_0 = cases["cost"][in_base].sum() / 100 / drg_weight[in_base].sum()
         year = np.array(pd.to_datetime(cases["discharge"], unit="D").year)
-        base_rate = np.round(base_rate_0 * (1 + BASE_RATE_GROWTH) ** (year - self.period.start.year))
+        years = range(int(year.min()), int(year.max()) + 1)
+        by_year = {y: self.policy.for_year(y) for y in years}
+
+        def per_case(attribute):
+            return np.array([getattr(by_year[y], attribute) for y in years])[year - years.start]
+
+        base_rate = per_case("base_rate")
+        k_high, k_low, top_up = per_case("k_high"), per_case("k_low"), per_case("high_outlier_top_up")
+        levels = self.city.inst_level[cases["inst"]]
+        coefficients = np.array(
+            [[by_year[y].level_coefficients[lv] for lv in self.city.LEVELS] for y in years]
+        )[year - years.start, levels]
         frame = pd.DataFrame(
             {"drg": cases["drg"], "year": year, "cost": cases["cost"], "g": cases["grouped"]}
         )
         group_mean = frame[frame.g].groupby(["drg", "year"]).cost.transform("mean").reindex(frame.index)
         cost = cases["cost"]
-        level_coefficient = LEVEL_PAYMENT[self.city.inst_level[cases["inst"]]]
-        payment = np.round(drg_weight * base_rate * level_coefficient * 100)
-        high = cost > K_HIGH * group_mean.to_numpy()
-        low = cost < K_LOW * group_mean.to_numpy()
-        payment = np.where(high, payment + OUTLIER_TOP_UP * (cost - K_HIGH * group_mean.to_numpy()), payment)
+        payment = np.round(drg_weight * base_rate * coefficients * 100)
+        high = cost > k_high * group_mean.to_numpy()
+        low = cost < k_low * group_mean.to_numpy()
+        payment = np.where(high, payment + top_up * (cost - k_high * group_mean.to_numpy()), payment)
         payment = np.where(low, cost, payment)
         cases["payment"] = np.where(cases["grouped"], np.round(payment), -1).astype(np.int64)
         cases["department"] = cat.department.to_numpy()[cases["drg"]]
@@ -326,6 +356,8 @@ class InpatientGenerator:
                 "insurance_paid": arrow.money(cases["paid"]),
                 "drg_payment": pa.array(payment / 100.0, pa.float64(), mask=payment < 0),
                 "discharge_status": arrow.categorical(DISCHARGE_STATUSES, cases["status"]),
-                "grouper_version": pa.array(np.where(cases["grouped"], GROUPER_VERSION, None), pa.string()),
+                "grouper_version": pa.array(
+                    np.where(cases["grouped"], self.grouper_version, None), pa.string()
+                ),
             }
         )

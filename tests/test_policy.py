@@ -1,0 +1,159 @@
+"""Local DRG policy as data: the file is validated, replacing it changes the results (and their cache keys),
+a year it does not cover is a clear error, and grouper versions are never averaged together."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from dashboard.cache import standalone_cache
+from dashboard.errors import UserFacingError
+from dashboard.policy import DEFAULT_POLICY_FILE, PolicyError, get_policy, parse_policy
+from queries.api import comparisons, filters_for, kpi_values
+from queries.builder import NotApplicable, Request
+from tests.mini_warehouse import TABLES, build_mini_warehouse
+
+ENTRY = """
+[[policy]]
+region = "测试市"
+year = {year}
+grouper_version = "test-v1"
+base_rate = 10000
+k_high = {k_high}
+k_low = 0.5
+high_outlier_top_up = 0.9
+readmission_days = {days}
+risk_cut_points = [-1.0, 0.0, 1.0]
+level_coefficients = {{ tertiary = 1.0, secondary = 1.0, chc = 1.0, thc = 1.0, village = 1.0 }}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_cache():
+    standalone_cache(None)
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    return build_mini_warehouse(tmp_path_factory.mktemp("policy") / "mini.duckdb")
+
+
+def _use(monkeypatch, tmp_path, text: str):
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_POLICY_FILE", str(path))
+    return path
+
+
+def _value(url, kpi, **filters):
+    period = filters.pop("period", "all")
+    request = Request(kpi, filters_for(url, period=period, **filters))
+    return float(kpi_values(url, request, threshold=1)["value"].iloc[0])
+
+
+def test_the_shipped_policy_covers_the_demo_years():
+    book = parse_policy(DEFAULT_POLICY_FILE.read_bytes(), "shipped")
+    assert {2023, 2024, 2025, 2026} <= set(book.years)
+    assert {p.grouper_version for p in book.years.values()} == {"chs-drg-1.1-demo"}
+    assert book.for_year(2025).k_high == 2.0 and book.for_year(2025).readmission_days == 31
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("policy = [", "not valid TOML"),
+        ("[other]\nx = 1", "no [[policy]] entries"),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31).replace("base_rate = 10000\n", ""),
+            "missing base_rate",
+        ),
+        (ENTRY.format(year=2025, k_high=0.8, days=31), "0 < k_low < 1 < k_high"),
+        (ENTRY.format(year=2025, k_high="'two'", days=31), "entry 1"),
+        (ENTRY.format(year=2025, k_high=2.0, days=0), "readmission_days must be positive"),
+        (ENTRY.format(year=2025, k_high=2.0, days=31) * 2, "year 2025 appears twice"),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31).replace("[-1.0, 0.0, 1.0]", "[1.0, 0.0]"),
+            "three increasing numbers",
+        ),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31)
+            + ENTRY.format(year=2024, k_high=2.0, days=31).replace("测试市", "别的市"),
+            "one file per pooling region",
+        ),
+        (ENTRY.format(year=2025, k_high=2.0, days=31).replace("thc = 1.0, ", ""), "level_coefficients"),
+    ],
+)
+def test_a_malformed_policy_file_is_one_clear_error(text, message):
+    with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("+", r"\+")):
+        parse_policy(text.encode(), "policy.toml")
+
+
+def test_replacing_the_policy_file_changes_the_results(mini, monkeypatch, tmp_path):
+    # the shipped policy: k_high 2.0 (no high outlier), readmission within 31 days (cases 2 -> 3 and 4 -> 5)
+    assert _value(mini, "high_cost_outlier_share") == 0 / 5
+    assert _value(mini, "readmission_rate") == pytest.approx(2 / 6)
+    shipped = get_policy().fingerprint
+    # the region lowers k_high to 1.5 and counts readmissions within 14 days
+    _use(monkeypatch, tmp_path, ENTRY.format(year=2025, k_high=1.5, days=14))
+    assert get_policy().fingerprint != shipped
+    assert _value(mini, "high_cost_outlier_share") == pytest.approx(1 / 5)  # case 1: 10000 > 1.5 × 6500
+    assert _value(mini, "readmission_rate") == pytest.approx(1 / 6)  # 9 days still counts; 27 days no longer
+
+
+def test_a_year_the_policy_does_not_cover_is_a_clear_error(mini, monkeypatch, tmp_path):
+    _use(monkeypatch, tmp_path, ENTRY.format(year=2024, k_high=2.0, days=31))
+    with pytest.raises(UserFacingError, match="no entry for 2025"):
+        _value(mini, "high_cost_outlier_share")
+    assert _value(mini, "cmi") == pytest.approx(7 / 5)  # KPIs that need no policy are unaffected
+
+
+def test_a_missing_policy_file_is_a_clear_error(mini, monkeypatch, tmp_path):
+    monkeypatch.setenv("DASHBOARD_POLICY_FILE", str(tmp_path / "gone.toml"))
+    with pytest.raises(UserFacingError, match="no policy file at"):
+        _value(mini, "readmission_rate")
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory):
+    """The mini warehouse with the cases discharged from April 2025 regrouped under a second version."""
+    cases = TABLES["fact_inpatient"]
+    later = pc.and_(
+        pc.greater_equal(cases["discharge_date"], pa.scalar(pa.scalar("2025-04-01").cast(pa.date32()))),
+        pc.is_valid(cases["drg_code"]),
+    )
+    version = pc.if_else(later, pa.scalar("test-v2"), cases["grouper_version"])
+    tables = dict(TABLES)
+    tables["fact_inpatient"] = cases.set_column(
+        cases.schema.get_field_index("grouper_version"), "grouper_version", version
+    )
+    drg = TABLES["dim_drg"]
+    v2 = drg.set_column(
+        drg.schema.get_field_index("grouper_version"), "grouper_version", pa.array(["test-v2"] * len(drg))
+    )
+    tables["dim_drg"] = pa.concat_tables([drg, v2])
+    return build_mini_warehouse(tmp_path_factory.mktemp("versions") / "two.duckdb", tables)
+
+
+def test_grouper_versions_are_never_averaged(two_versions):
+    with pytest.raises(NotApplicable, match="test-v1, test-v2"):
+        _value(two_versions, "cmi")
+    # within one version the result stands: cases 1, 2, 3 (weights 1 + 3 + 1) are all test-v1
+    assert _value(two_versions, "cmi", from_month="2025-01", to_month="2025-03") == pytest.approx(5 / 3)
+    by_version = kpi_values(
+        two_versions,
+        Request("cmi", filters_for(two_versions, period="all"), ("grouper_version",)),
+        threshold=1,
+    )
+    grouped = by_version.dropna(subset=["grouper_version"])  # case 6 was not grouped: it has no version
+    assert dict(zip(grouped["grouper_version"], grouped["value"], strict=True)) == pytest.approx(
+        {"test-v1": 5 / 3, "test-v2": 1.0}
+    )
+    # KPIs that do not depend on the grouping still cover the whole period
+    assert _value(two_versions, "alos") == pytest.approx(31 / 6)
+
+
+def test_comparisons_refuse_a_period_across_versions(two_versions):
+    request = Request("cmi", filters_for(two_versions, from_month="2025-02", to_month="2025-05"))
+    with pytest.raises(NotApplicable, match="grouper versions"):
+        comparisons(two_versions, request)
