@@ -33,6 +33,8 @@ class PanelSpec:
 
 
 PANELS: dict[str, PanelSpec] = {}
+# customdata levels that choose something on a page rather than a unit: level -> ViewState field
+PAGE_CHOICES = {"chapter": "chapter", "group": "group"}
 
 
 class Names:
@@ -115,11 +117,10 @@ def clicked(click, search: str | None, database_url: str) -> str:
         new = replace(state, pair=custom)
     elif isinstance(custom, list) and len(custom) == 2 and all(isinstance(c, str) for c in custom):
         level, code = custom
-        new = (
-            replace(state, chapter=code)
-            if level == "chapter"
-            else drill_state(database_url, state, level, code)
-        )
+        if level in PAGE_CHOICES:  # a page's own drill-down (an ICD-10 chapter, a DRG group)
+            new = replace(state, **{PAGE_CHOICES[level]: code})
+        else:
+            new = drill_state(database_url, state, level, code)
     if new is None:
         return no_update
     checked, ignored = parse_query(new.to_query())  # a forged click cannot put junk into the URL

@@ -49,6 +49,8 @@ def format_kpi(unit: str, value: float | None, lang: str = "zh") -> str:
         return f"{value:.1f}天" if lang == "zh" else f"{value:.1f} d"
     if unit == "count":
         return format_large(value, 1) if lang == "zh" else f"{value:,.0f}"
+    if unit == "weight":  # a total of relative weights: a count-like size
+        return format_large(value, 1) if lang == "zh" and abs(value) >= WAN else f"{value:,.1f}"
     if unit in ("per100", "per_capita"):
         return f"{value:.2f}"
     return f"{value:.3f}"

@@ -110,6 +110,33 @@ TEXT = {
         "1–4例的月份按小数保护规则隐藏，图中为断点。",
         "Months with 1–4 referrals are suppressed (small numbers) and show as gaps.",
     ),
+    "page_drg": ("DRG绩效", "DRG performance"),
+    "surplus_per_case": ("例均结余（元）", "Surplus per case (yuan)"),
+    "grouped_cases": ("入组病例", "Grouped cases"),
+    "high_cost_outlier_share": ("高倍率病例", "High-cost outliers"),
+    "low_cost_outlier_share": ("低倍率病例", "Low-cost outliers"),
+    "panel_weight_bands": ("各权重段出院人次", "Discharges by weight band"),
+    "panel_quadrant_institution": ("机构四象限：CMI × 例均结余", "Institutions: CMI × surplus per case"),
+    "panel_quadrant_department": ("科室四象限：CMI × 例均结余", "Departments: CMI × surplus per case"),
+    "quadrant_hint": (
+        "竖线为全市CMI，横线为结余为零；气泡大小为入组病例数；点击机构下钻",
+        "Vertical line = the region's CMI, horizontal = zero surplus; bubble size = grouped cases; click to drill",
+    ),
+    "panel_groups": ("病组下钻：MDC → ADRG → DRG（出院人次）", "Groups: MDC → ADRG → DRG (discharges)"),
+    "groups_hint": ("点击一个组继续下钻", "Click a group to drill down"),
+    "groups_back": ("返回全部MDC", "Back to all MDCs"),
+    "panel_group_costs": ("所选DRG在各机构的次均费用", "The chosen DRG's average cost by institution"),
+    "group_costs_note": (
+        "深色为当前所选机构；虚线为全市该组次均费用；误差线为95%置信区间；另有{hidden}家机构病例少于5例，按小数保护规则未显示",
+        "Dark = the selected institution; dotted line = the region's mean for the group; bars show 95% CIs; "
+        "{hidden} more institutions with fewer than 5 cases are not shown (small numbers)",
+    ),
+    "panel_outliers": ("高/低倍率病例数（按DRG组，前15）", "High/low-cost outlier cases by DRG (top 15)"),
+    "panel_outlier_cases": ("倍率病例清单（不含患者身份信息）", "Outlier cases (no patient identity)"),
+    "outlier_cases_note": (
+        "按偏离程度排序，最多显示{limit}例；阈值按出院年度取自政策文件。",
+        "Sorted by how far the cost is from the group mean, at most {limit} cases; thresholds from the policy file.",
+    ),
     "draw_error": ("图表生成出错，已记录日志", "This chart could not be drawn; the error was logged"),
     "completion_note": (
         "按转诊日期统计：最近一两个月的转诊有些尚未完成（待处理），完成率会在随后的数据中回升。",

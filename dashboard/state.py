@@ -36,6 +36,7 @@ class ViewState:
     insurance: str = ""
     chapter: str = ""  # ICD-10 chapter chosen on the visits page (its diagnoses chart shows the categories)
     pair: str = ""  # referring~receiving institution, chosen on the referrals page's flow diagram
+    group: str = ""  # MDC (1 character), ADRG (3) or DRG (4) chosen on the DRG page's drill-down
     lang: str = "zh"
 
     def to_query(self) -> str:

@@ -48,6 +48,14 @@ LABELS = {
     },
     "sex": {"M": ("男", "Male"), "F": ("女", "Female")},
     "chronic_group": {"hypertension": ("高血压", "Hypertension"), "diabetes": ("糖尿病", "Diabetes")},
+    "weight_band": {
+        "ungrouped": ("未入组", "Ungrouped"),
+        "<0.5": ("<0.5", "<0.5"),
+        "0.5-1": ("0.5–1", "0.5–1"),
+        "1-2": ("1–2", "1–2"),
+        "2-5": ("2–5", "2–5"),
+        "5+": ("≥5", "5+"),
+    },
     "visit_type": {
         "outpatient": ("门诊", "Outpatient"),
         "emergency": ("急诊", "Emergency"),

@@ -29,6 +29,8 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "adrg": ("adrg_code", "ADRG", "ADRG"),
     "mdc": ("mdc_code", "MDC", "MDC"),
     "grouper_version": ("grouper_version", "分组器版本", "Grouper version"),
+    "weight_band": ("weight_band", "权重段", "Weight band"),
+    "department": ("department", "科室", "Department"),
     "insurance_type": ("insurance_type", "参保类型", "Insurance type"),
     "age_band": ("age_band", "年龄组", "Age band"),
     "visit_type": ("visit_type", "就诊类型", "Visit type"),
@@ -51,6 +53,7 @@ ENUMERATED = {
     "sex": SEXES,
     "chronic_group": CHRONIC_DISEASES,
     "visit_type": VISIT_TYPES,
+    "weight_band": ("ungrouped", "<0.5", "0.5-1", "1-2", "2-5", "5+"),
     "to_level": LEVELS,
 }
 _MONTH = re.compile(r"^\d{4}-\d{2}$")

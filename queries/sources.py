@@ -246,6 +246,17 @@ CONTRACT_VISIT_RELATIONS = (
 # --- inpatient cases ------------------------------------------------------------------------------------------
 
 
+WEIGHT_BANDS = ((0.5, "<0.5"), (1.0, "0.5-1"), (2.0, "1-2"), (5.0, "2-5"))
+
+
+def _weight_band(grouped, weight) -> sa.ColumnElement:
+    """The case's weight band (<0.5, 0.5-1, 1-2, 2-5, 5+), or "ungrouped"."""
+    w = sa.cast(weight, sa.Double)
+    return sa.case(
+        (~grouped, "ungrouped"), *[(w < upper, label) for upper, label in WEIGHT_BANDS], else_="5+"
+    )
+
+
 def _inpatient_facts(window: Window, options) -> sa.Subquery:
     f, i, p = fact_inpatient.alias("f"), dim_institution.alias("i"), dim_patient.alias("p")
     g, d = dim_drg.alias("g"), dim_icd10.alias("d")
@@ -270,6 +281,7 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
         los.label("los"),
         (los * los).label("los_sq"),
         flag(grouped).label("grouped"),
+        _weight_band(grouped, g.c.weight).label("weight_band"),
         sa.func.coalesce(sa.cast(g.c.weight, sa.Double), 0.0).label("weight"),
         sa.case((grouped, sa.cast(g.c.weight, sa.Double) * sa.cast(g.c.weight, sa.Double)), else_=0.0).label(
             "weight_sq"
@@ -281,7 +293,14 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
     joined = f.join(i, i.c.institution_id == f.c.institution_id)
     if needed is None or needed & RESIDENT_COLUMNS:
         joined = joined.join(p, p.c.patient_id == f.c.patient_id)
-    if needed is None or needed & {"adrg_code", "mdc_code", "risk_level", "weight", "weight_sq"}:
+    if needed is None or needed & {
+        "adrg_code",
+        "mdc_code",
+        "risk_level",
+        "weight",
+        "weight_sq",
+        "weight_band",
+    }:
         joined = joined.outerjoin(
             g, sa.and_(g.c.grouper_version == f.c.grouper_version, g.c.drg_code == f.c.drg_code)
         )
@@ -352,6 +371,7 @@ _CASE_COLUMNS = frozenset(
         "date",
         "department",
         "grouper_version",
+        "weight_band",
         "drg_code",
         "adrg_code",
         "mdc_code",
@@ -381,6 +401,7 @@ INPATIENT_RELATIONS = (Relation("fact_inpatient", _CASE_COLUMNS, _inpatient_fact
 # them must come from one version, never an average across versions.
 GROUPER_COLUMNS = frozenset(
     {
+        "weight_band",
         "drg_code",
         "adrg_code",
         "mdc_code",

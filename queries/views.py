@@ -207,8 +207,11 @@ def _kpi_cards(database_url: str, state: ViewState, kpis, extra) -> tuple[Select
         card = {"kpi": kpi_id}
         try:
             request = Request(kpi_id, sel.filters)
-            row = comparisons(database_url, request).iloc[0]
-            city = kpi_values(database_url, Request(kpi_id, _city_filters(sel.filters))).iloc[0]
+            current = comparisons(database_url, request)
+            city_frame = kpi_values(database_url, Request(kpi_id, _city_filters(sel.filters)))
+            if current.empty or city_frame.empty:  # e.g. a distinct count over no rows at all
+                return {**card, "error": "所选范围内没有数据 (no data for this selection)"}
+            row, city = current.iloc[0], city_frame.iloc[0]
             if any(p.window for p in (kpi.numerator, kpi.denominator) if p):
                 # Per-window KPIs (follow-ups per quarter, managed patients) only mean something over whole
                 # quarters: the sparkline shows the complete quarters of the period.

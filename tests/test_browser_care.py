@@ -27,18 +27,20 @@ def _chart(dash_duo, panel: str, selector: str = ".main-svg"):
     return found
 
 
-def _click_until(dash_duo, panel: str, selector: str, fragment: str):
+def _click_until(dash_duo, panel: str, selector: str, fragment):
     """A real mouse click on a chart mark (Plotly reads clicks from the layer above its marks), repeated
-    until the URL shows ``fragment``: a click landing while Plotly still lays out the chart is ignored."""
+    until the URL shows ``fragment`` (or satisfies it, if it is a function of the URL): a click landing
+    while Plotly still lays out the chart is ignored."""
     import time
 
+    done = fragment if callable(fragment) else (lambda url: fragment in url)
     for _attempt in range(4):
         element = _chart(dash_duo, panel, selector)
         time.sleep(0.3)  # let the scroll finish before the mouse moves
         ActionChains(dash_duo.driver).move_to_element(element).pause(0.3).click().perform()
         deadline = time.time() + 5
         while time.time() < deadline:
-            if fragment in dash_duo.driver.current_url:
+            if done(dash_duo.driver.current_url):
                 return
             time.sleep(0.1)
     raise AssertionError(f"clicking {selector} in {panel} never led to {fragment}")
@@ -78,3 +80,21 @@ def test_chronic_page_funnel_point_drills_into_its_institution(dash_duo, s_wareh
     _chart(dash_duo, "chronic-funnel-team", ".scatterlayer .trace:last-child .point")
     dash_duo.driver.save_screenshot("/tmp/dashboard-chronic.png")
     assert dash_duo.get_logs() == []
+
+
+def test_drg_page_drills_mdc_adrg_drg_to_the_group_costs(dash_duo, s_warehouse):
+    _open(dash_duo, s_warehouse, "/drg")
+    dash_duo.wait_for_element("#card-cmi .kpi-value", timeout=30)
+    # the largest group is drawn at the top (the last bar): MDC, then ADRG, then DRG
+    for length in (1, 3, 4):
+        _click_until(
+            dash_duo, "drg-groups", ".bars .point:last-child path", lambda url, n=length: _group(url, n)
+        )
+    _chart(dash_duo, "drg-group_costs", ".bars .point")
+    dash_duo.wait_for_element("#panel-drg-cases .ag-row", timeout=30)
+    dash_duo.driver.save_screenshot("/tmp/dashboard-drg.png")
+    assert dash_duo.get_logs() == []
+
+
+def _group(url: str, length: int) -> bool:
+    return "group=" in url and len(url.split("group=")[1].split("&")[0]) == length

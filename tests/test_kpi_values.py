@@ -60,6 +60,7 @@ WHOLE_PERIOD = [
     ("htn_control_rate", 2 / 3),  # A's latest reading 142/85 is not controlled, though two earlier were
     ("dm_standardized_management_rate", 1.0),
     ("dm_control_rate", 1.0),  # C's latest glucose 6.2
+    ("discharges", 6),
     ("drg_grouping_rate", 5 / 6),
     ("drg_group_count", 2),
     ("drg_total_weight", 7.0),
@@ -117,6 +118,8 @@ def test_ratio_of_sums_not_mean_of_ratios(mini):
         ("primary_care_visit_share", "icd_chapter", {"IX": 3 / 3, "IV": 1 / 1, "X": 0 / 2, "XI": 0 / 2}),
         ("primary_care_visit_share", "doctor", {"DR1": 0.0, "DR2": 1.0, "DR3": 1.0, "DR4": 0.0}),
         ("visit_count", "visit_type", {"outpatient": 5, "emergency": 1, "home": 1, "online": 1}),
+        # bands are [lower, upper): BR25 (weight 1.0) ×4 in 1-2, FM19 (3.0) in 2-5, case 6 ungrouped
+        ("discharges", "weight_band", {"1-2": 4, "2-5": 1, "ungrouped": 1}),
         ("visit_count", "residence_district", {"D1": 4, "D2": 4}),  # A, B live in D1; C, E in D2
         ("referral_count", "to_level", {"tertiary": 2, "chc": 1, "secondary": 2, "thc": 1}),
         # managed hypertension patients by follow-ups in 2025: A 4 (latest 142/85), B 2, E 1 (both controlled)

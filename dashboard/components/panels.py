@@ -83,3 +83,33 @@ def cards_strip(key: str, title: str, lang: str, hint: str = "") -> html.Div:
             dcc.Download(id=ids.panel_file(key)),
         ]
     )
+
+
+def case_table(frame, columns: list[tuple[str, str]], note: str = "") -> html.Div:
+    """Rows as a sortable, paged grid: ``columns`` are (field, header) pairs; numbers keep their sort order."""
+    import dash_ag_grid as dag
+
+    return html.Div(
+        [
+            dag.AgGrid(
+                rowData=frame.to_dict("records"),
+                columnDefs=[{"field": f, "headerName": h} for f, h in columns],
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "filter": True,
+                    "flex": 1,
+                    "minWidth": 90,
+                },
+                dashGridOptions={
+                    "pagination": True,
+                    "paginationPageSize": 10,
+                    "paginationPageSizeSelector": False,
+                    "animateRows": False,
+                },
+                className="ag-theme-alpine",
+                style={"height": "460px", "width": "100%"},
+            ),
+            html.Div(note, className="small text-muted mt-1") if note else None,
+        ]
+    )
