@@ -1,8 +1,8 @@
 """Behaviour, one module per page plus the shared frame; each has ``register(app, settings)``."""
 
-from callbacks import chronic, definitions, drg, home, panels, referrals, shell, visits, warehouse
+from callbacks import chronic, definitions, drg, home, panels, referrals, settlement, shell, visits, warehouse
 
 
 def register_all(app, settings) -> None:
-    for module in (shell, panels, home, visits, referrals, chronic, drg, warehouse, definitions):
+    for module in (shell, panels, home, visits, referrals, chronic, drg, settlement, warehouse, definitions):
         module.register(app, settings)

@@ -109,7 +109,7 @@ def members(database_url: str, sel: Selection, kpi_id: str, level: str | None = 
     kpi = REGISTRY[kpi_id]
     frame = values(database_url, kpi_id, sel.filters, (child,))
     order = "denominator" if kpi.denominator is not None else "numerator"
-    if kpi.unit == "count":  # a count is a size, not a rate to compare with the parent's
+    if kpi.unit == "count" or kpi.ci == "none":  # a size or a sum, not a rate to compare with the parent's
         frame = frame.sort_values(order, ascending=False, na_position="last").reset_index(drop=True)
         return PanelData(frame, {"level": child, "kpi": kpi_id})
     # each member against the whole selection (its parent), by its interval and the KPI's polarity

@@ -1,0 +1,60 @@
+"""医保结算与按人头付费 page: which query feeds which chart."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callbacks.panels import PanelSpec, register_panels
+from dashboard import charts
+from dashboard.components.kpi_cards import cards_grid, cards_table
+from dashboard.i18n import t
+from queries import settlement as q
+from queries.builder import output_column
+from queries.panels import cards_panel
+
+
+def _signed(frame):
+    """Surplus in green, deficit in red."""
+    return frame.assign(outcome=np.where(frame["value"] >= 0, "better", "worse"))
+
+
+def _surplus(by: str, drill: str | None = None):
+    def draw(data, state, names):
+        key = output_column(data.meta.get("level", by))
+        level = data.meta.get("level") if drill else None
+        return charts.unit_bars(_signed(data.frame), key, "yuan", state.lang, level, top=2 * q.TOP)
+
+    return draw
+
+
+SPECS = {
+    "settlement-cards": PanelSpec(
+        lambda url, state: cards_panel(url, state, q.CARD_KPIS),
+        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
+        table=lambda data, lang: cards_table(data.meta["cards"], lang),
+    ),
+    "settlement-surplus-drg": PanelSpec(
+        lambda url, state: q.surplus_by(url, state, "drg"),
+        _surplus("drg"),
+        note=lambda d, lang: t("surplus_hint", lang),
+    ),
+    "settlement-surplus-department": PanelSpec(
+        lambda url, state: q.surplus_by(url, state, "department"), _surplus("department")
+    ),
+    "settlement-surplus-units": PanelSpec(q.surplus_by_unit, _surplus("institution", drill="unit")),
+    "settlement-capitation": PanelSpec(
+        q.capitation_year,
+        lambda data, state, names: charts.capitation_progress(data.frame, data.meta, state.lang),
+        note=lambda data, lang: t("capitation_note", lang).format(through=data.meta["through"]),
+    ),
+    "settlement-capitation_members": PanelSpec(
+        q.capitation_members,
+        lambda data, state, names: charts.budget_and_spend(
+            data.frame, output_column(data.meta["level"]), state.lang, data.meta["level"]
+        ),
+    ),
+}
+
+
+def register(app, settings) -> None:
+    register_panels(app, SPECS, settings.database_url)

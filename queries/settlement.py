@@ -1,0 +1,107 @@
+"""医保结算与按人头付费: DRG payment against cost (surplus or deficit) by group, department and institution,
+and capitation budgets against spend month by month with a projection to the year's end, for the settlement
+page. Every number comes from the registry's drg_surplus and capitation_spend_rate KPIs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboard.state import ViewState
+from queries.filters import make_filters
+from queries.panels import PanelData, members, page_selection, panel, values
+from queries.views import CHILD_LEVEL
+
+CARD_KPIS = ("drg_surplus", "capitation_spend_rate", "insurance_share", "avg_inpatient_cost", "cmi")
+TOP = 15
+
+
+def surplus_by(database_url: str, state: ViewState, by: str) -> PanelData:
+    """DRG surplus (payment − cost) by DRG group or department: the largest deficits and surpluses."""
+
+    def compute():
+        sel = page_selection(database_url, state)
+        frame = values(database_url, "drg_surplus", sel.filters, (by,)).dropna(subset=["value"])
+        frame = frame[frame.iloc[:, 0].notna()]
+        ranked = pd.concat([frame.nsmallest(TOP, "value"), frame.nlargest(TOP, "value")]).drop_duplicates()
+        return PanelData(ranked.sort_values("value", ascending=False).reset_index(drop=True), {"by": by})
+
+    return panel(f"settlement.surplus.{by}", database_url, state, compute)
+
+
+def surplus_by_unit(database_url: str, state: ViewState) -> PanelData:
+    """DRG surplus of the selection's member units (hospitals settle DRG cases; primary care few)."""
+
+    def compute():
+        sel = page_selection(database_url, state)
+        data = members(database_url, sel, "drg_surplus", CHILD_LEVEL.get(sel.level) or "institution")
+        if data.empty:
+            return data
+        frame = data.frame.sort_values("value", ascending=False).reset_index(drop=True)
+        return PanelData(frame, data.meta)
+
+    return panel("settlement.surplus.units", database_url, state, compute)
+
+
+def capitation_year(database_url: str, state: ViewState) -> PanelData:
+    """This year's capitation budget against spend, month by month, cumulated, with a straight-line
+    projection of spend to 31 December: the surplus the holders keep (结余留用) or the overspend they bear
+    (超支不补).
+
+    The monthly budget is the annual budget × the month's share of the year (the KPI's denominator), so the
+    annual budget is the elapsed months' budget × 365 / elapsed days.
+    """
+
+    def compute():
+        sel = page_selection(database_url, state)
+        end = sel.filters.end
+        year_start = dt.date(end.year, 1, 1)
+        filters = make_filters(year_start, end.replace(day=1), **dict(sel.filters.values))
+        months = values(database_url, "capitation_spend_rate", filters, (), "month")
+        if months.empty or months["denominator"].fillna(0).sum() == 0:
+            return PanelData(message="所选范围没有按人头付费预算 (no capitation budget in this selection)")
+        elapsed_days = (end - year_start).days + 1
+        year_days = (dt.date(end.year, 12, 31) - year_start).days + 1
+        budget = float(months["denominator"].sum()) * year_days / elapsed_days
+        spent = float(months["numerator"].sum())
+        projected = spent * year_days / elapsed_days
+        frame = months.assign(
+            cumulative_spend=months["numerator"].cumsum(), cumulative_budget=months["denominator"].cumsum()
+        )
+        meta = {
+            "year": end.year,
+            "annual_budget": budget,
+            "spent": spent,
+            "projected": projected,
+            "balance": budget - projected,  # > 0: surplus kept; < 0: overspend borne
+            "through": end.isoformat(),
+        }
+        return PanelData(frame, meta)
+
+    return panel("settlement.capitation", database_url, state, compute)
+
+
+def capitation_members(database_url: str, state: ViewState) -> PanelData:
+    """Each budget holder's budget, spend and share of the whole: by consortium for the city or a district,
+    by member institution inside a consortium."""
+
+    def compute():
+        sel = page_selection(database_url, state)
+        level = "consortium" if sel.level in (None, "district") else "institution"
+        filters = (
+            sel.filters.without("institution", "team", "doctor") if level == "institution" else sel.filters
+        )
+        frame = values(database_url, "capitation_spend_rate", filters, (level,)).dropna(
+            subset=["denominator"]
+        )
+        frame = frame[frame["denominator"] > 0]
+        frame["budget_share"] = frame["denominator"] / frame["denominator"].sum()
+        frame["spend_share"] = frame["numerator"] / frame["numerator"].sum()
+        frame["chosen"] = frame.iloc[:, 0] == (state.institution if level == "institution" else "")
+        return PanelData(
+            frame.sort_values("denominator", ascending=False).reset_index(drop=True), {"level": level}
+        )
+
+    return panel("settlement.capitation_members", database_url, state, compute)

@@ -1,0 +1,77 @@
+"""The settlement and capitation page through its callbacks: every panel draws, and its numbers equal the
+command line's (surplus by group, the capitation year and its projection, each holder's share)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from callbacks import settlement
+from callbacks.panels import PANELS, render
+from dashboard.cache import standalone_cache
+from dashboard.state import parse_query
+from tests.test_care_pages import CONSORTIUM, ERROR_TEXTS, _cli, _graphs
+from tests.test_home_callbacks import _texts
+
+
+@pytest.fixture(autouse=True)
+def _cache():
+    standalone_cache(None)
+    PANELS.update(settlement.SPECS)
+
+
+@pytest.mark.parametrize("key", sorted(settlement.SPECS))
+@pytest.mark.parametrize("query", ["", CONSORTIUM, "?lang=en&district=990122"])
+def test_every_panel_draws(s_warehouse, key, query):
+    content = render(key, query, s_warehouse)
+    text = _texts(content)
+    assert not any(e in text for e in ERROR_TEXTS), text
+    assert "kpi-card" in str(content) if key.endswith("cards") else _graphs(content), text
+
+
+def test_surplus_by_group_equals_the_command_line(s_warehouse):
+    bars = _graphs(render("settlement-surplus-drg", "", s_warehouse))[0].figure.data[0]
+    cli = _cli(s_warehouse, "drg_surplus", "--by", "drg").dropna(subset=["value", "drg_code"])
+    expected = dict(zip(cli["name"], cli["value"], strict=True))
+    shown = dict(zip(bars.y, bars.x, strict=True))
+    assert shown == pytest.approx({name: expected[name] for name in shown})
+    assert min(shown.values()) == pytest.approx(min(expected.values()))  # the largest deficit is there
+    assert max(shown.values()) == pytest.approx(max(expected.values()))
+
+
+def test_capitation_year_and_projection_equal_the_command_line(s_warehouse):
+    data = settlement.SPECS["settlement-capitation"].data(s_warehouse, parse_query(CONSORTIUM)[0])
+    where = ["--where", "consortium=C04", "--where", "district=990122"]
+    months = _cli(s_warehouse, "capitation_spend_rate", "--grain", "month", "--period", "this_year", *where)
+    assert data.meta["spent"] == pytest.approx(months["numerator"].sum())
+    elapsed = (dt.date(2026, 10, 31) - dt.date(2026, 1, 1)).days + 1  # the S warehouse ends 2026-10
+    assert data.meta["annual_budget"] == pytest.approx(months["denominator"].sum() * 365 / elapsed)
+    assert data.meta["projected"] == pytest.approx(months["numerator"].sum() * 365 / elapsed)
+    assert data.meta["balance"] == pytest.approx(data.meta["annual_budget"] - data.meta["projected"])
+    title = _graphs(render("settlement-capitation", CONSORTIUM, s_warehouse))[0].figure.layout.title.text
+    assert ("结余" in title) == (data.meta["balance"] >= 0) and ("超支" in title) == (
+        data.meta["balance"] < 0
+    )
+
+
+def test_each_member_share_of_the_consortium(s_warehouse):
+    frame = (
+        settlement.SPECS["settlement-capitation_members"].data(s_warehouse, parse_query(CONSORTIUM)[0]).frame
+    )
+    assert frame["budget_share"].sum() == pytest.approx(1.0) and frame["spend_share"].sum() == pytest.approx(
+        1.0
+    )
+    cli = _cli(
+        s_warehouse,
+        "capitation_spend_rate",
+        "--by",
+        "institution",
+        "--where",
+        "consortium=C04",
+        "--where",
+        "district=990122",
+    ).dropna(subset=["denominator"])
+    assert dict(zip(frame["institution_id"], frame["numerator"], strict=True)) == pytest.approx(
+        dict(zip(cli["institution_id"], cli["numerator"], strict=True))
+    )
