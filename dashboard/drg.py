@@ -31,3 +31,51 @@ def parse_drg_code(code: str) -> DrgCode:
     mdc, kind_letter, _sequence, severity = match.groups()
     kind = "surgical" if kind_letter <= "J" else "nonor" if kind_letter <= "Q" else "medical"
     return DrgCode(text, mdc, text[:3], kind, severity)
+
+
+# What a group's name says about its severity split, in the wording of CHS-DRG lists (and of the demo's).
+_NAME_SEVERITY = (
+    (re.compile(r"伴严重(的)?(并发症|合并症)"), "1"),
+    (re.compile(r"(不伴(有)?|无)(并发症|合并症)"), "5"),
+    (re.compile(r"伴(一般)?(并发症|合并症)"), "3"),
+)
+
+
+def severity_in_name(name: str) -> str:
+    """The severity digit a group's name states: 1 with major CC, 3 with CC, 5 without, 9 not split."""
+    for pattern, digit in _NAME_SEVERITY:
+        if pattern.search(name):
+            return digit
+    return "9"
+
+
+def read_group_list(text: str):
+    """A DRG catalogue from a ``CODE NAME`` list (one group a line): code, name, MDC, ADRG, kind, severity.
+
+    Raises:
+        ValueError: a line without a name or with a code that is not a CHS-DRG code (its line number given).
+    """
+    import pandas as pd
+
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2:
+            raise ValueError(f"line {number}: expected 'CODE NAME', got {line!r}")
+        try:
+            code = parse_drg_code(parts[0])
+        except ValueError as exc:
+            raise ValueError(f"line {number}: {exc}") from None
+        rows.append(
+            {
+                "drg_code": code.code,
+                "drg_name": parts[1].strip(),
+                "adrg_code": code.adrg,
+                "mdc_code": code.mdc,
+                "kind": code.kind,
+                "severity": code.severity,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -374,3 +374,16 @@ def test_deliberate_outliers_are_there(q):
         )
     )
     assert max(alos, key=alos.get) == "江州市中医院"
+
+
+def test_demo_catalogue_names_state_the_severity_of_their_codes(s_warehouse):
+    """The demo's DRG names follow the CHS-DRG wording, checked by the same rule as the real list."""
+    import sqlalchemy as sa
+
+    from dashboard.db import get_engine
+    from dashboard.drg import parse_drg_code, severity_in_name
+
+    with get_engine(s_warehouse).connect() as conn:
+        rows = conn.execute(sa.text("SELECT drg_code, drg_name FROM dim_drg")).all()
+    assert len(rows) > 100
+    assert [code for code, name in rows if parse_drg_code(code).severity != severity_in_name(name)] == []

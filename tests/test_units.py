@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.demo.calendar import Period, day_weights, last_full_month
-from dashboard.drg import parse_drg_code
+from dashboard.drg import parse_drg_code, read_group_list, severity_in_name
 from dashboard.formatting import format_int, format_large, format_yuan
 from tests.conftest import SHARED_REFERENCE
 
@@ -60,6 +60,32 @@ def test_real_chs_drg_list_parses():
     assert {c.severity for c in codes} <= {"1", "3", "5", "9"}
     by_code = {c.code: (c, name) for c, (_, name) in zip(codes, lines, strict=True)}
     assert by_code["BR25"][0].adrg == "BR2" and "不伴" in by_code["BR25"][1]
+
+
+def test_real_chs_drg_list_loads_as_a_catalogue():
+    """Loaded as a catalogue, every one of the 628 real groups gets the MDC, ADRG and severity its code
+    says, and the severity agrees with what its Chinese name says (伴严重… / 伴… / 不伴… / not split)."""
+    path = SHARED_REFERENCE / "chs-drg-1.1-groups.txt"
+    if not path.exists():
+        pytest.skip("shared/reference is not beside this checkout")
+    catalogue = read_group_list(path.read_text(encoding="utf-8"))
+    assert len(catalogue) == 628 and catalogue["drg_code"].is_unique
+    assert (catalogue["mdc_code"] == catalogue["drg_code"].str[0]).all()
+    assert (catalogue["adrg_code"] == catalogue["drg_code"].str[:3]).all()
+    assert catalogue["adrg_code"].nunique() == 376 and catalogue["mdc_code"].nunique() == 26
+    stated = catalogue["drg_name"].map(severity_in_name)
+    assert (stated == catalogue["severity"]).all(), catalogue[stated != catalogue["severity"]]
+    assert catalogue["severity"].value_counts().to_dict() == {"9": 192, "5": 184, "3": 129, "1": 123}
+    # an ADRG is either split by severity or not, never both
+    split = catalogue.groupby("adrg_code")["severity"].agg(lambda s: ("9" in set(s), len(set(s))))
+    assert all(not has_nine or count == 1 for has_nine, count in split)
+
+
+def test_a_malformed_group_list_names_its_line():
+    with pytest.raises(ValueError, match="line 2: not a CHS-DRG code"):
+        read_group_list("AA19 心脏移植\nXX 坏行\n")
+    with pytest.raises(ValueError, match="line 1: expected 'CODE NAME'"):
+        read_group_list("AA19\n")
 
 
 def test_period_and_calendar():
