@@ -1,8 +1,32 @@
 """Behaviour, one module per page plus the shared frame; each has ``register(app, settings)``."""
 
-from callbacks import chronic, definitions, drg, home, panels, referrals, settlement, shell, visits, warehouse
+from callbacks import (
+    chronic,
+    definitions,
+    drg,
+    home,
+    panels,
+    referrals,
+    report,
+    settlement,
+    shell,
+    visits,
+    warehouse,
+)
 
 
 def register_all(app, settings) -> None:
-    for module in (shell, panels, home, visits, referrals, chronic, drg, settlement, warehouse, definitions):
+    for module in (
+        shell,
+        panels,
+        home,
+        visits,
+        referrals,
+        chronic,
+        drg,
+        settlement,
+        report,
+        warehouse,
+        definitions,
+    ):
         module.register(app, settings)

@@ -53,6 +53,14 @@ _DIMENSION_OF_COLUMN = {column: dimension for dimension, (column, _zh, _en) in D
 _DIMENSION_OF_COLUMN |= {"district_code": "district", "level": "level"}
 
 
+def localised_names(frame: pd.DataFrame, dimension: str, database_url: str, lang: str) -> pd.DataFrame:
+    """``frame`` with its ``name`` column in ``lang`` for the codes in its first column."""
+    if lang == "zh" or frame.empty:
+        return frame
+    table = Names(database_url, lang)(dimension)
+    return frame.assign(name=[table.get(str(code), str(code)) for code in frame.iloc[:, 0]])
+
+
 def localised(data: PanelData, names: Names) -> PanelData:
     """The data with its units' ``name`` column in the viewer's language (queries name them in Chinese)."""
     frame = data.frame

@@ -59,3 +59,11 @@ def panel_xlsx(key: str) -> dict:
 
 def panel_file(key: str) -> dict:
     return {"type": "panel-file", "panel": key}
+
+
+REPORT_HOSPITAL = "report-hospital"
+REPORT_SLIDES = "report-slides"
+REPORT_PRESENT = "report-present"
+REPORT_PDF = "report-pdf"
+REPORT_XLSX = "report-xlsx"
+REPORT_DOWNLOAD = "report-download"

@@ -1,0 +1,77 @@
+"""医院数据发布 page: the hospital picker, the slides, presentation mode and the PDF / Excel exports."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, ctx, dcc, no_update
+
+from callbacks.panels import localised_names
+from dashboard import ids
+from dashboard.components.panels import message
+from dashboard.components.report import slides
+from dashboard.errors import UserFacingError
+from dashboard.i18n import t
+from dashboard.report_export import report_pdf, report_xlsx
+from dashboard.state import parse_query
+from queries.hospital_report import hospitals, report
+from queries.views import drill_state
+
+
+def render_slides(search: str | None, database_url: str):
+    state, _ = parse_query(search or "")
+    try:
+        data = report(database_url, state)
+    except UserFacingError as exc:
+        return message(t("error", state.lang) + str(exc))
+    if data.message:
+        return message(data.message)
+    peers = localised_names(data.meta["peers"], "institution", database_url, state.lang)
+    return slides(data.frame, {**data.meta, "peers": peers}, state.lang)
+
+
+def pick(code: str | None, search: str | None, database_url: str):
+    state, _ = parse_query(search or "")
+    if not code or code == state.institution:
+        return no_update
+    new = drill_state(database_url, state, "institution", code)
+    return new.to_query() if new else no_update
+
+
+def export(_pdf, _xlsx, search: str | None, database_url: str, triggered: str):
+    state, _ = parse_query(search or "")
+    data = report(database_url, state)
+    if data.message or data.frame.empty:
+        return no_update
+    name = f"report_{data.meta['institution']}"
+    if triggered == ids.REPORT_PDF:
+        return dcc.send_bytes(report_pdf(data.frame, data.meta, state.lang), f"{name}.pdf")
+    return dcc.send_bytes(report_xlsx(data.frame, data.meta, state.lang), f"{name}.xlsx")
+
+
+def register(app, settings) -> None:
+    url = settings.database_url
+    app.callback(Output(ids.REPORT_HOSPITAL, "options"), Input(ids.PAGES_LOCATION, "search"))(
+        lambda search: hospitals(url, parse_query(search or "")[0].lang)
+    )
+    app.callback(Output(ids.REPORT_SLIDES, "children"), Input(ids.PAGES_LOCATION, "search"))(
+        lambda search: render_slides(search, url)
+    )
+    app.callback(
+        Output(ids.PAGES_LOCATION, "search", allow_duplicate=True),
+        Input(ids.REPORT_HOSPITAL, "value"),
+        State(ids.PAGES_LOCATION, "search"),
+        prevent_initial_call=True,
+    )(lambda code, search: pick(code, search, url))
+    app.callback(
+        Output(ids.REPORT_DOWNLOAD, "data"),
+        Input(ids.REPORT_PDF, "n_clicks"),
+        Input(ids.REPORT_XLSX, "n_clicks"),
+        State(ids.PAGES_LOCATION, "search"),
+        prevent_initial_call=True,
+    )(lambda a, b, search: export(a, b, search, url, ctx.triggered_id))
+    # Presentation mode lives in the browser (assets/presentation.js): full screen, arrows, Esc.
+    app.clientside_callback(
+        "function(n) { if (n) { window.reportPresentation.start(); } return window.dash_clientside.no_update; }",
+        Output(ids.REPORT_PRESENT, "title"),
+        Input(ids.REPORT_PRESENT, "n_clicks"),
+        prevent_initial_call=True,
+    )

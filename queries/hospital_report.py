@@ -1,0 +1,128 @@
+"""医院数据发布: one hospital against its peers of the same level on the insurance bureau's indicators, ranked,
+with intervals and definitions: the data behind the report page, its slides and its PDF and Excel exports.
+
+Peers are every institution of the same level in the region over the same period; the peer value is the
+KPI over all of them together (Σnumerator / Σdenominator), never a mean of their rates.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.state import ViewState
+from queries.catalog import get_catalog
+from queries.filters import make_filters
+from queries.panels import PanelData, page_selection, panel, values
+from queries.registry import REGISTRY
+from queries.stats import classify
+
+REPORT_KPIS = (
+    "cmi",
+    "drg_total_weight",
+    "drg_group_count",
+    "cost_efficiency_index",
+    "time_efficiency_index",
+    "low_risk_mortality",
+    "drg_grouping_rate",
+    "high_cost_outlier_share",
+    "low_cost_outlier_share",
+    "readmission_rate",
+    "alos",
+    "avg_inpatient_cost",
+    "insurance_share",
+    "drg_surplus",
+)
+HOSPITAL_LEVELS = ("tertiary", "secondary")
+
+
+def hospitals(database_url: str, lang: str = "zh") -> list[dict]:
+    """The hospitals a report can be made for (tertiary and secondary), as dropdown options."""
+    catalog = get_catalog(database_url)
+    names = catalog.names["institution"] if lang == "zh" else catalog.names_en["institution"]
+    chosen = [
+        (code, parent[2])
+        for code, parent in catalog.parents["institution"].items()
+        if parent[2] in HOSPITAL_LEVELS
+    ]
+    return [
+        {"label": names[code], "value": code}
+        for code, _level in sorted(chosen, key=lambda c: (c[1] != "tertiary", c[0]))
+    ]
+
+
+def _rank(frame: pd.DataFrame, code: str, polarity: str) -> tuple[int | None, int]:
+    """The hospital's rank among the peers with a shown value (1 = best by the KPI's polarity)."""
+    shown = frame.dropna(subset=["value"])
+    if polarity == "none" or code not in set(shown["institution_id"]):
+        return None, len(shown)
+    ordered = shown.sort_values("value", ascending=polarity == "lower").reset_index(drop=True)
+    return int(ordered.index[ordered["institution_id"] == code][0]) + 1, len(shown)
+
+
+def report(database_url: str, state: ViewState) -> PanelData:
+    """Rows per indicator (value, CI, numerator, denominator, peer value, rank, outcome, definition) for the
+    hospital in ``state.institution``; ``meta["peers"]`` holds every peer's values for the charts."""
+
+    def compute():
+        catalog = get_catalog(database_url)
+        code = state.institution
+        parent = catalog.parents["institution"].get(code)
+        if not parent or parent[2] not in HOSPITAL_LEVELS:
+            return PanelData(
+                message="请选择一家医院（三级或二级）生成报告 (choose a tertiary or secondary hospital)"
+            )
+        level = parent[2]
+        sel = page_selection(database_url, state)
+        peer_filters = make_filters(sel.filters.start, sel.filters.end.replace(day=1), level=(level,))
+        rows, peers = [], []
+        for kpi_id in REPORT_KPIS:
+            kpi = REGISTRY[kpi_id]
+            units = values(database_url, kpi_id, peer_filters, ("institution",))
+            if kpi.denominator is not None:  # a rate: the peers pooled (Σnumerator / Σdenominator)
+                group = values(database_url, kpi_id, peer_filters)
+                peer_value, basis = (float(group["value"].iloc[0]) if len(group) else float("nan")), "pooled"
+            else:  # a total (weight, groups, surplus): the peers' median, since their sum is no comparison
+                peer_value, basis = float(units["value"].median()), "median"
+            units["outcome"] = classify(
+                units["value"], units["ci_low"], units["ci_high"], peer_value, kpi.polarity
+            )
+            units.loc[units["suppressed"], "outcome"] = "suppressed"
+            units["chosen"] = units["institution_id"] == code
+            peers.append(units.assign(peer_value=peer_value))
+            mine = units[units["chosen"]]
+            rank, count = _rank(units, code, kpi.polarity)
+            row = mine.iloc[0].to_dict() if len(mine) else {"value": None, "suppressed": False}
+            rows.append(
+                {
+                    "kpi": kpi_id,
+                    "name_zh": kpi.name_zh,
+                    "name_en": kpi.name_en,
+                    "unit": kpi.unit,
+                    "polarity": kpi.polarity,
+                    "value": row.get("value"),
+                    "ci_low": row.get("ci_low"),
+                    "ci_high": row.get("ci_high"),
+                    "numerator": row.get("numerator"),
+                    "denominator": row.get("denominator"),
+                    "suppressed": bool(row.get("suppressed", False)),
+                    "peer_value": peer_value,
+                    "peer_basis": basis,
+                    "rank": rank,
+                    "peers": count,
+                    "outcome": row.get("outcome", "unknown"),
+                    "definition_zh": kpi.definition_zh,
+                    "definition_en": kpi.definition_en,
+                }
+            )
+        meta = {
+            "institution": code,
+            "name": catalog.name("institution", code, state.lang),
+            "level": level,
+            "level_name": catalog.name("level", level, state.lang),
+            "start": sel.filters.start.isoformat(),
+            "end": sel.filters.end.isoformat(),
+            "peers": pd.concat(peers, ignore_index=True),
+        }
+        return PanelData(pd.DataFrame(rows), meta)
+
+    return panel("report", database_url, state, compute)
