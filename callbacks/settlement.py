@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 import numpy as np
+from dash import html
 
 from callbacks.panels import PanelSpec, register_panels
 from dashboard import charts
@@ -27,6 +29,33 @@ def _surplus(by: str, drill: str | None = None):
     return draw
 
 
+def _policy(data, state, names):
+    """The policy parameters as a small table, one column per year."""
+    labels = {
+        k: t(f"policy_{k}", state.lang)
+        for k in (
+            "base_rate",
+            "k_high",
+            "k_low",
+            "high_outlier_top_up",
+            "readmission_days",
+            "grouper_version",
+            "risk_cut_points",
+        )
+    }
+    frame = data.frame.assign(base_rate=data.frame["base_rate"].map("{:,.0f}".format))
+    frame = frame.set_index("year")[list(labels)].rename(columns=labels).T
+    table = dbc.Table.from_dataframe(
+        frame.reset_index(names=""), size="sm", bordered=False, className="mb-1 small"
+    )
+    return html.Div(
+        [
+            table,
+            html.Div(f"{t('policy_file', state.lang)}: {data.meta['file']}", className="small text-muted"),
+        ]
+    )
+
+
 SPECS = {
     "settlement-cards": PanelSpec(
         lambda url, state: cards_panel(url, state, q.CARD_KPIS),
@@ -47,6 +76,7 @@ SPECS = {
         lambda data, state, names: charts.capitation_progress(data.frame, data.meta, state.lang),
         note=lambda data, lang: t("capitation_note", lang).format(through=data.meta["through"]),
     ),
+    "settlement-policy": PanelSpec(q.policy_in_force, _policy),
     "settlement-capitation_members": PanelSpec(
         q.capitation_members,
         lambda data, state, names: charts.budget_and_spend(

@@ -186,6 +186,19 @@ TEXT = {
         "Peers: rates pooled over the peer hospitals (Σ numerator / Σ denominator), totals as the peers' median; "
         "rank 1 is best.",
     ),
+    "panel_policy": ("本期适用的医保政策参数", "The payment policy in force over the period"),
+    "policy_hint": (
+        "来自可替换的政策文件（按统筹区、年度）；更换文件后所有结果随之更新",
+        "From the replaceable policy file (per pooling region and year); replace it and every result follows",
+    ),
+    "policy_file": ("政策文件", "Policy file"),
+    "policy_base_rate": ("基础费率（元/权重）", "Base rate (yuan per weight)"),
+    "policy_k_high": ("高倍率阈值", "High-outlier threshold"),
+    "policy_k_low": ("低倍率阈值", "Low-outlier threshold"),
+    "policy_high_outlier_top_up": ("高倍率补偿比例", "High-outlier top-up"),
+    "policy_readmission_days": ("再入院间隔（天）", "Readmission interval (days)"),
+    "policy_grouper_version": ("分组器版本", "Grouper version"),
+    "policy_risk_cut_points": ("风险等级切点", "Risk-level cut points"),
     "draw_error": ("图表生成出错，已记录日志", "This chart could not be drawn; the error was logged"),
     "completion_note": (
         "按转诊日期统计：最近一两个月的转诊有些尚未完成（待处理），完成率会在随后的数据中回升。",

@@ -39,4 +39,7 @@ def layout(**query_params):
             (panel_card("settlement-surplus-department", t("panel_surplus_department", lang), lang), 4),
             (panel_card("settlement-surplus-drg", t("panel_surplus_drg", lang), lang), 4),
         ),
+        panel_row(
+            (panel_card("settlement-policy", t("panel_policy", lang), lang, t("policy_hint", lang)), 8)
+        ),
     )

@@ -9,12 +9,20 @@ import datetime as dt
 
 import pandas as pd
 
+from dashboard.policy import get_policy
 from dashboard.state import ViewState
 from queries.filters import make_filters
 from queries.panels import PanelData, members, page_selection, panel, values
 from queries.views import CHILD_LEVEL
 
-CARD_KPIS = ("drg_surplus", "capitation_spend_rate", "insurance_share", "avg_inpatient_cost", "cmi")
+CARD_KPIS = (
+    "drg_surplus",
+    "drg_payment_ratio",
+    "capitation_spend_rate",
+    "insurance_share",
+    "avg_inpatient_cost",
+    "cmi",
+)
 TOP = 15
 
 
@@ -105,3 +113,30 @@ def capitation_members(database_url: str, state: ViewState) -> PanelData:
         )
 
     return panel("settlement.capitation_members", database_url, state, compute)
+
+
+def policy_in_force(database_url: str, state: ViewState) -> PanelData:
+    """The policy file's parameters for each year of the period: what the numbers above were settled by."""
+
+    def compute():
+        sel = page_selection(database_url, state)
+        book = get_policy()
+        rows = []
+        for entry in book.covering(sel.filters.start.year, sel.filters.end.year):
+            rows.append(
+                {
+                    "year": entry.year,
+                    "region": entry.region,
+                    "grouper_version": entry.grouper_version,
+                    "base_rate": entry.base_rate,
+                    "k_high": entry.k_high,
+                    "k_low": entry.k_low,
+                    "high_outlier_top_up": entry.high_outlier_top_up,
+                    "readmission_days": entry.readmission_days,
+                    "risk_cut_points": ", ".join(f"{c:g}" for c in entry.risk_cut_points),
+                    **{f"coefficient_{k}": v for k, v in entry.level_coefficients.items()},
+                }
+            )
+        return PanelData(pd.DataFrame(rows), {"file": book.path, "fingerprint": book.fingerprint})
+
+    return panel("settlement.policy", database_url, state, compute)

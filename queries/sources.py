@@ -287,6 +287,8 @@ def _inpatient_facts(window: Window, options) -> sa.Subquery:
             "weight_sq"
         ),
         sa.case((grouped, f.c.drg_payment - f.c.total_cost), else_=0).label("surplus"),
+        sa.case((grouped, sa.cast(f.c.drg_payment, sa.Double)), else_=0.0).label("payment"),
+        sa.case((grouped, cost), else_=0.0).label("grouped_cost"),
         flag(f.c.discharge_status == "died").label("died"),
     ]
     needed = _asked(options)
@@ -386,6 +388,8 @@ _CASE_COLUMNS = frozenset(
         "weight",
         "weight_sq",
         "surplus",
+        "payment",
+        "grouped_cost",
         "died",
         "cost_ratio",
         "cost_ratio_sq",
@@ -410,6 +414,8 @@ GROUPER_COLUMNS = frozenset(
         "weight",
         "weight_sq",
         "surplus",
+        "payment",
+        "grouped_cost",
         "cost_ratio",
         "cost_ratio_sq",
         "los_ratio",

@@ -98,3 +98,14 @@ def test_drg_page_drills_mdc_adrg_drg_to_the_group_costs(dash_duo, s_warehouse):
 
 def _group(url: str, length: int) -> bool:
     return "group=" in url and len(url.split("group=")[1].split("&")[0]) == length
+
+
+def test_settlement_page_drills_from_a_unit_bar(dash_duo, s_warehouse):
+    _open(dash_duo, s_warehouse, "/settlement")
+    dash_duo.wait_for_element("#card-drg_surplus .kpi-value", timeout=30)
+    _chart(dash_duo, "settlement-capitation", ".scatterlayer .trace")
+    _click_until(dash_duo, "settlement-surplus-units", ".bars .point:last-child path", "district=")
+    _chart(dash_duo, "settlement-capitation_members", ".bars .point")
+    dash_duo.wait_for_contains_text("#panel-settlement-policy", "chs-drg-1.1-demo", timeout=20)
+    dash_duo.driver.save_screenshot("/tmp/dashboard-settlement.png")
+    assert dash_duo.get_logs() == []

@@ -69,6 +69,8 @@ WHOLE_PERIOD = [
     ("time_efficiency_index", 1.0),
     ("low_risk_mortality", 1 / 4),  # case 5 died in BR25 (low risk), 4 cases in BR25
     ("drg_surplus", -1000 - 4000 + 3000 + 1000 + 0),
+    # grouped cases 1-5 paid 9000 + 36000 + 9000 + 9000 + 2000 against costs 10000 + 40000 + 6000 + 8000 + 2000
+    ("drg_payment_ratio", 65000 / 66000),
     ("high_cost_outlier_share", 0 / 5),
     ("low_cost_outlier_share", 1 / 5),  # case 5 costs 2000 < 0.5 × 6500, BR25's mean
     ("readmission_rate", 2 / 6),  # case 2 -> 3 after 9 days, case 4 -> 5 after 27 days

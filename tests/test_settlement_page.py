@@ -10,6 +10,7 @@ import pytest
 from callbacks import settlement
 from callbacks.panels import PANELS, render
 from dashboard.cache import standalone_cache
+from dashboard.policy import get_policy
 from dashboard.state import parse_query
 from tests.test_care_pages import CONSORTIUM, ERROR_TEXTS, _cli, _graphs
 from tests.test_home_callbacks import _texts
@@ -27,7 +28,13 @@ def test_every_panel_draws(s_warehouse, key, query):
     content = render(key, query, s_warehouse)
     text = _texts(content)
     assert not any(e in text for e in ERROR_TEXTS), text
-    assert "kpi-card" in str(content) if key.endswith("cards") else _graphs(content), text
+    if key.endswith("cards"):
+        assert "kpi-card" in str(content)
+    elif key.endswith("policy"):  # the parameters in force, read from the policy file
+        entry = get_policy().for_year(2026)
+        assert f"{entry.base_rate:,.0f}" in text and entry.grouper_version in text
+    else:
+        assert _graphs(content), text
 
 
 def test_surplus_by_group_equals_the_command_line(s_warehouse):
