@@ -3,6 +3,7 @@
 from callbacks import (
     chronic,
     definitions,
+    districts,
     drg,
     home,
     panels,
@@ -26,6 +27,7 @@ def register_all(app, settings) -> None:
         drg,
         settlement,
         report,
+        districts,
         warehouse,
         definitions,
     ):

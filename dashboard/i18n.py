@@ -199,6 +199,35 @@ TEXT = {
     "policy_readmission_days": ("再入院间隔（天）", "Readmission interval (days)"),
     "policy_grouper_version": ("分组器版本", "Grouper version"),
     "policy_risk_cut_points": ("风险等级切点", "Risk-level cut points"),
+    "page_districts": ("区县对比", "District comparison"),
+    "compare_city": ("与全市比较", "vs the city"),
+    "compare_peer": ("与同类区县比较（城区/县）", "vs peers (urban / rural)"),
+    "adjust_crude": ("粗率", "Crude"),
+    "adjust_standardised": ("年龄性别标化", "Age/sex-standardised"),
+    "panel_league": ("排名表（含95%置信区间）", "League table (95% CI)"),
+    "panel_funnel": ("漏斗图", "Funnel plot"),
+    "panel_tartan": ("多指标对比（颜色为与全市比较的结论）", "Tartan: outcome against the city on each KPI"),
+    "panel_map": ("区县地图", "Map of districts"),
+    "panel_trends": ("各单位趋势（▲▼为显著变化）", "Trends by unit (▲▼ significant change)"),
+    "peers": ("同类区县", "Peers"),
+    "colours_note": (
+        "颜色：绿=优于、灰=无差异、红=差于{comparator}（95%置信区间不含比较值才算差异）。{method}",
+        "Colours: green better, grey similar, red worse than {comparator} (a difference only when the 95% CI "
+        "excludes the comparator). {method}",
+    ),
+    "comparator_city": ("全市", "the city"),
+    "comparator_peer": ("同类区县", "the district's peers"),
+    "funnel_note_standardised": (
+        "标化模式：纵轴为O/E（实际/期望），横轴为期望数，控制限为围绕1的精确Poisson限。",
+        "Standardised: y = O/E (observed / expected), x = expected events, exact Poisson limits around 1.",
+    ),
+    "funnel_note_peer": ("漏斗图以全市为参照。", "The funnel plot is drawn around the city."),
+    "tartan_skipped": ("以下指标在此层级不适用：", "Not applicable at this level: "),
+    "map_note": (
+        "方块地图：每个区县同样大小；在 data/ 放入含 properties.district_code 的 GeoJSON 即按真实边界绘制。",
+        "Tile map: every district the same size; put a GeoJSON with properties.district_code in data/ to draw "
+        "real boundaries.",
+    ),
     "draw_error": ("图表生成出错，已记录日志", "This chart could not be drawn; the error was logged"),
     "completion_note": (
         "按转诊日期统计：最近一两个月的转诊有些尚未完成（待处理），完成率会在随后的数据中回升。",

@@ -67,3 +67,7 @@ REPORT_PRESENT = "report-present"
 REPORT_PDF = "report-pdf"
 REPORT_XLSX = "report-xlsx"
 REPORT_DOWNLOAD = "report-download"
+
+DISTRICT_KPI = "district-kpi"
+DISTRICT_COMPARE = "district-compare"
+DISTRICT_ADJUST = "district-adjust"

@@ -19,6 +19,8 @@ CHOICES = {
     "lang": ("zh", "en"),
     "insurance": ("employee", "resident", "none"),
     "disease": ("hypertension", "diabetes"),
+    "compare": ("peer",),
+    "adjust": ("standardised",),
 }
 
 
@@ -37,6 +39,9 @@ class ViewState:
     chapter: str = ""  # ICD-10 chapter chosen on the visits page (its diagnoses chart shows the categories)
     pair: str = ""  # referring~receiving institution, chosen on the referrals page's flow diagram
     group: str = ""  # MDC (1 character), ADRG (3) or DRG (4) chosen on the DRG page's drill-down
+    kpi: str = ""  # the KPI compared on the district page
+    compare: str = ""  # the district page's comparator: "" = the city, "peer" = urban or rural peers
+    adjust: str = ""  # "" = crude rates, "standardised" = indirectly standardised by age band × sex
     lang: str = "zh"
 
     def to_query(self) -> str:

@@ -77,7 +77,8 @@ class Catalog:
     rollups: frozenset[str]
     names: dict[str, dict[str, str]]  # dimension -> code -> Chinese name
     names_en: dict[str, dict[str, str]]
-    # institution -> (district, consortium, level); team -> institution; doctor -> (institution, team)
+    # institution -> (district, consortium, level); team -> institution; doctor -> (institution, team);
+    # district -> urban | rural
     parents: dict[str, dict]
     grouper_versions: dict[str, tuple[dt.date, dt.date]]  # version -> first, last discharge date
 
@@ -152,13 +153,17 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         def pairs(statement):
             return [tuple(r) for r in conn.execute(statement)]
 
-        for key, zh, en in pairs(
+        for key, zh, en, urban_rural in pairs(
             sa.select(
-                dim_district.c.district_code, dim_district.c.district_name, dim_district.c.district_name_en
+                dim_district.c.district_code,
+                dim_district.c.district_name,
+                dim_district.c.district_name_en,
+                dim_district.c.urban_rural,
             )
         ):
             names.setdefault("district", {})[key] = zh
             names_en.setdefault("district", {})[key] = en or zh
+            parents.setdefault("district", {})[key] = urban_rural  # the district's peer group
         for key, zh, en in pairs(
             sa.select(
                 dim_consortium.c.consortium_id,

@@ -7,7 +7,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard.app import create_app
 from dashboard.settings import Settings
-from tests.test_browser import _settle
+from tests.test_browser import _settle, _wait_url
 
 pytestmark = pytest.mark.browser
 
@@ -108,4 +108,24 @@ def test_settlement_page_drills_from_a_unit_bar(dash_duo, s_warehouse):
     _chart(dash_duo, "settlement-capitation_members", ".bars .point")
     dash_duo.wait_for_contains_text("#panel-settlement-policy", "chs-drg-1.1-demo", timeout=20)
     dash_duo.driver.save_screenshot("/tmp/dashboard-settlement.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_district_page_switches_and_drills(dash_duo, s_warehouse):
+    _open(dash_duo, s_warehouse, "/districts")
+    _chart(dash_duo, "districts-league", ".bars .point")
+    # standardise: the URL says so and the method is named next to the colours
+    dash_duo.find_element("label[for='_dbcprivate_radioitems_district-adjust_input_standardised']").click()
+    _wait_url(dash_duo, "adjust=standardised")
+    dash_duo.wait_for_contains_text("#panel-districts-league", "间接标准化", timeout=30)
+    dash_duo.find_element("label[for='_dbcprivate_radioitems_district-compare_input_peer']").click()
+    _wait_url(dash_duo, "compare=peer")
+    dash_duo.wait_for_contains_text("#panel-districts-league", "同类区县", timeout=30)
+    _settle(dash_duo)
+    dash_duo.driver.save_screenshot("/tmp/dashboard-districts.png")
+    # a tile of the map drills into its district, keeping the page's choices
+    _click_until(dash_duo, "districts-map", ".scatterlayer .point", "district=")
+    assert "adjust=standardised" in dash_duo.driver.current_url
+    dash_duo.wait_for_element("#breadcrumb a", timeout=20)
+    _settle(dash_duo)
     assert dash_duo.get_logs() == []

@@ -61,7 +61,15 @@ def message(text: str) -> dbc.Alert:
 def graph(key: str, figure: go.Figure, note: str = "") -> html.Div:
     return html.Div(
         [
-            dcc.Graph(id=ids.panel_graph(key), figure=figure, config=GRAPH_CONFIG),
+            dcc.Graph(
+                id=ids.panel_graph(key),
+                figure=figure,
+                # the camera button saves the chart as a PNG named after its panel
+                config={
+                    **GRAPH_CONFIG,
+                    "toImageButtonOptions": {"format": "png", "filename": key, "scale": 2},
+                },
+            ),
             html.Div(note, className="small text-muted") if note else None,
         ]
     )
