@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dash import html
 
-from callbacks.panels import PanelSpec, register_panels
+from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard import charts
-from dashboard.components.kpi_cards import cards_grid, cards_table
 from dashboard.components.panels import graph
 from dashboard.formatting import format_kpi
 from dashboard.i18n import t
 from queries import chronic_care as q
 from queries.builder import output_column
-from queries.panels import cards_panel
 from queries.registry import REGISTRY
 
 
@@ -56,11 +54,7 @@ def _cascade_note(data, lang: str) -> str:
 
 
 SPECS = {
-    "chronic-cards": PanelSpec(
-        lambda url, state: cards_panel(url, q.card_state(state), q.card_kpis(state)),
-        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
-        table=lambda data, lang: cards_table(data.meta["cards"], lang),
-    ),
+    "chronic-cards": cards_spec(q.card_kpis, state_for=q.card_state),
     "chronic-cascade": PanelSpec(
         q.cascade, lambda data, state, names: charts.cascade_bars(data.frame, state.lang), note=_cascade_note
     ),

@@ -6,14 +6,12 @@ from dataclasses import replace
 
 from dash import dcc, html
 
-from callbacks.panels import PanelSpec, register_panels
+from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard import charts
-from dashboard.components.kpi_cards import cards_grid, cards_table
 from dashboard.components.panels import case_table, graph
 from dashboard.i18n import t
 from queries import drg_performance as q
 from queries.builder import output_column
-from queries.panels import cards_panel
 
 CASE_COLUMNS = {
     "month": ("出院月份", "Discharged"),
@@ -74,11 +72,7 @@ def _cases(data, state, names):
 
 
 SPECS = {
-    "drg-cards": PanelSpec(
-        lambda url, state: cards_panel(url, state, q.CARD_KPIS, q.page_filters(state)),
-        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
-        table=lambda data, lang: cards_table(data.meta["cards"], lang),
-    ),
+    "drg-cards": cards_spec(q.CARD_KPIS, extra=q.page_filters),
     "drg-bands": PanelSpec(
         q.weight_bands,
         lambda data, state, names: charts.unit_bars(data.frame, "weight_band", "count", state.lang),

@@ -11,6 +11,7 @@ import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
 from dashboard import ids
+from dashboard.components.kpi_cards import cards_grid, cards_table
 from dashboard.components.panels import graph, message
 from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.errors import UserFacingError
@@ -18,7 +19,7 @@ from dashboard.i18n import t
 from dashboard.state import ViewState, parse_query
 from queries.catalog import get_catalog
 from queries.filters import DIMENSIONS
-from queries.panels import PanelData
+from queries.panels import PanelData, cards_panel
 from queries.views import drill_state
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,21 @@ class PanelSpec:
     draw: Callable  # (data, state, names) -> a figure, or a component for panels that are not charts
     table: Callable[[PanelData, str], pd.DataFrame] | None = None  # the download, if not data.frame
     note: Callable[[PanelData, str], str] | None = None  # a line under the chart (method, what is left out)
+
+
+def cards_spec(kpis, extra=lambda state: (), state_for=lambda state: state) -> PanelSpec:
+    """A page's KPI cards as a panel: ``kpis`` (a tuple, or a function of the state), the page's own
+    filters ``extra(state)``, and ``state_for`` to adjust the view state the cards are computed for."""
+
+    def data(database_url: str, state: ViewState) -> PanelData:
+        chosen = kpis(state) if callable(kpis) else kpis
+        return cards_panel(database_url, state_for(state), chosen, extra(state))
+
+    return PanelSpec(
+        data,
+        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
+        table=lambda data, lang: cards_table(data.meta["cards"], lang),
+    )
 
 
 PANELS: dict[str, PanelSpec] = {}

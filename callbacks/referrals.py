@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from callbacks.panels import PanelSpec, register_panels
+from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard import charts
-from dashboard.components.kpi_cards import cards_grid, cards_table
 from dashboard.i18n import t
 from queries import referral_flows as q
 from queries.builder import output_column
-from queries.panels import cards_panel
 from queries.registry import REGISTRY
 
 
@@ -31,11 +29,7 @@ def _units(data, state, names):
 
 
 SPECS = {
-    "referrals-cards": PanelSpec(
-        lambda url, state: cards_panel(url, state, q.CARD_KPIS),
-        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
-        table=lambda data, lang: cards_table(data.meta["cards"], lang),
-    ),
+    "referrals-cards": cards_spec(q.CARD_KPIS),
     "referrals-levels": PanelSpec(
         q.level_flows,
         lambda data, state, names: charts.sankey(data.frame, "level", "to_level", names("level"), state.lang),

@@ -6,13 +6,11 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import html
 
-from callbacks.panels import PanelSpec, register_panels
+from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard import charts
-from dashboard.components.kpi_cards import cards_grid, cards_table
 from dashboard.i18n import t
 from queries import settlement as q
 from queries.builder import output_column
-from queries.panels import cards_panel
 
 
 def _signed(frame):
@@ -57,11 +55,7 @@ def _policy(data, state, names):
 
 
 SPECS = {
-    "settlement-cards": PanelSpec(
-        lambda url, state: cards_panel(url, state, q.CARD_KPIS),
-        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
-        table=lambda data, lang: cards_table(data.meta["cards"], lang),
-    ),
+    "settlement-cards": cards_spec(q.CARD_KPIS),
     "settlement-surplus-drg": PanelSpec(
         lambda url, state: q.surplus_by(url, state, "drg"),
         _surplus("drg"),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from callbacks.panels import PanelSpec, register_panels
+from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard import charts
-from dashboard.components.kpi_cards import cards_grid, cards_table
 from dashboard.i18n import t
 from queries import tiered_care as q
 from queries.builder import output_column
-from queries.panels import cards_panel
 from queries.registry import REGISTRY
 
 
@@ -29,11 +27,7 @@ def _members(data, state, names):
 
 
 SPECS = {
-    "visits-cards": PanelSpec(
-        lambda url, state: cards_panel(url, state, q.CARD_KPIS, q.page_filters(state)),
-        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
-        table=lambda data, lang: cards_table(data.meta["cards"], lang),
-    ),
+    "visits-cards": cards_spec(q.CARD_KPIS, extra=q.page_filters),
     "visits-by_level": PanelSpec(
         q.visits_by_level,
         lambda data, state, names: charts.stacked_counts(

@@ -52,36 +52,43 @@ def _layout(figure: go.Figure, height: int = 320, **kw) -> go.Figure:
     return figure
 
 
-def stacked_counts(frame: pd.DataFrame, x: str, color: str, names: dict, lang: str) -> go.Figure:
-    """Counts by period stacked by a category (visits by institution level)."""
+def _counts_by_category(frame: pd.DataFrame, x: str, color: str, names: dict, lang: str, trace) -> go.Figure:
+    """One trace per category of ``color``: ``trace(figure, part, label, colour, hover)`` adds it."""
     figure = go.Figure()
     for i, (code, part) in enumerate(frame.groupby(color, sort=False)):
         label = names.get(code, code)
+        hover = [hover_text(r, "count", lang, f"{label} {r[x]}") for r in part.to_dict("records")]
+        trace(figure, part, label, COLORS[i % len(COLORS)], hover)
+    return figure
+
+
+def stacked_counts(frame: pd.DataFrame, x: str, color: str, names: dict, lang: str) -> go.Figure:
+    """Counts by period stacked by a category (visits by institution level)."""
+
+    def bar(figure, part, label, colour, hover):
         figure.add_bar(
-            x=part[x],
-            y=part["value"],
-            name=label,
-            marker_color=COLORS[i % len(COLORS)],
-            hovertext=[hover_text(r, "count", lang, f"{label} {r[x]}") for r in part.to_dict("records")],
-            hoverinfo="text",
+            x=part[x], y=part["value"], name=label, marker_color=colour, hovertext=hover, hoverinfo="text"
         )
+
+    figure = _counts_by_category(frame, x, color, names, lang, bar)
     return _layout(figure, barmode="stack", yaxis={"separatethousands": True})
 
 
 def count_lines(frame: pd.DataFrame, x: str, color: str, names: dict, lang: str) -> go.Figure:
     """Counts by period, one line per category (home and online visits; a pair's up and down referrals)."""
-    figure = go.Figure()
-    for i, (code, part) in enumerate(frame.groupby(color, sort=False)):
-        label = names.get(code, code)
+
+    def line(figure, part, label, colour, hover):
         figure.add_scatter(
             x=part[x],
             y=part["value"],
             name=label,
             mode="lines+markers",
-            line={"color": COLORS[i % len(COLORS)]},
-            hovertext=[hover_text(r, "count", lang, f"{label} {r[x]}") for r in part.to_dict("records")],
+            line={"color": colour},
+            hovertext=hover,
             hoverinfo="text",
         )
+
+    figure = _counts_by_category(frame, x, color, names, lang, line)
     return _layout(figure, yaxis={"separatethousands": True, "rangemode": "tozero"})
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from dashboard.schema import metadata
-from dashboard.warehouse import WarehouseWriter, build_meta, mark_complete
+from tests.mini_warehouse import build_mini_warehouse
 
 # district -> (kind, {age band: (people per sex, admissions per sex)})
 DISTRICTS = {
@@ -103,14 +103,4 @@ def tables() -> dict[str, pa.Table]:
 
 
 def build_district_warehouse(path: Path) -> str:
-    writer = WarehouseWriter(path)
-    try:
-        for name, table in tables().items():
-            writer.append(name, table)
-        writer.build_rollups()
-        mark_complete(
-            writer, build_meta({"source": "test", "period_start": "2025-01-01", "period_end": "2025-12-31"})
-        )
-    finally:
-        writer.close()
-    return f"duckdb:///{path}"
+    return build_mini_warehouse(path, tables())  # the same 2025 data period
