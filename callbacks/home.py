@@ -83,9 +83,16 @@ def register(app, settings) -> None:
         Output(ids.HOME_RED_RED, "children"),
         Input(ids.PAGES_LOCATION, "search"),
     )(lambda search: render_scorecard(search, url))
+    # The grid sets cellClicked as it mounts: filter that in the browser, so a page load costs no round trip.
+    app.clientside_callback(
+        "function(cell) { return (cell && cell.rowId) ? cell : window.dash_clientside.no_update; }",
+        Output(ids.HOME_DRILL, "data"),
+        Input(ids.HOME_SCORECARD, "cellClicked"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output(ids.PAGES_LOCATION, "search", allow_duplicate=True),
-        Input(ids.HOME_SCORECARD, "cellClicked"),
+        Input(ids.HOME_DRILL, "data"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
     )(lambda cell, search: drill(cell, search, url))

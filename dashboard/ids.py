@@ -29,6 +29,7 @@ FILTERS = {
 
 HOME_CARDS = "home-cards"
 HOME_SCORECARD = "home-scorecard"
+HOME_DRILL = "home-drill"  # the clicked cell, passed on only when a unit was really clicked
 HOME_SCORECARD_TITLE = "home-scorecard-title"
 HOME_RED_RED = "home-red-red"
 DOWNLOAD = "download"

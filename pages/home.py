@@ -83,4 +83,5 @@ def layout(**query_params):
             className="g-3",
         ),
         dcc.Download(id=ids.DOWNLOAD),
+        dcc.Store(id=ids.HOME_DRILL),
     )

@@ -137,7 +137,13 @@ def test_a_supplied_geojson_is_drawn_as_a_choropleth(s_warehouse, monkeypatch, t
 
 def test_every_chart_saves_as_an_image_named_after_its_panel(s_warehouse):
     PANELS.update(page.SPECS)
-    for key in ("districts-league", "districts-funnel", "districts-tartan", "districts-map", "districts-trends"):
+    for key in (
+        "districts-league",
+        "districts-funnel",
+        "districts-tartan",
+        "districts-map",
+        "districts-trends",
+    ):
         graph = _graphs(render(key, "", s_warehouse))[0]
         assert graph.config["toImageButtonOptions"] == {"format": "png", "filename": key, "scale": 2}
         assert "toImage" not in graph.config.get("modeBarButtonsToRemove", [])
