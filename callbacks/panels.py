@@ -155,16 +155,27 @@ def clicked(click, search: str | None, database_url: str) -> str:
 
 
 def register_panels(app, specs: dict[str, PanelSpec], database_url: str) -> None:
-    """One callback per panel, so a page's panels load in parallel and appear as each is ready."""
+    """Make a page's panels known to the one MATCH callback that draws them all."""
     PANELS.update(specs)
-    for key in specs:
-        app.callback(Output(ids.panel_body(key), "children"), Input(ids.PAGES_LOCATION, "search"))(
-            lambda search, key=key: render(key, search, database_url)
-        )
+
+
+def draw(_trigger, search: str | None, database_url: str, key: str):
+    """A panel's body. Dash Pages re-creates a page's panels whenever the URL changes, and every new panel
+    fires this once, in its own request: the panels of a page load in parallel and appear as each is ready.
+    One pattern-matching callback instead of one per panel keeps the browser's callback graph small."""
+    if key not in PANELS:
+        log.warning("drawing of unknown panel %r refused", key)
+        return message(t("no_data", parse_query(search or "")[0].lang))
+    return render(key, search, database_url)
 
 
 def register(app, settings) -> None:
     url = settings.database_url
+    app.callback(
+        Output(ids.panel_body(MATCH), "children"),
+        Input(ids.panel_trigger(MATCH), "data"),
+        State(ids.PAGES_LOCATION, "search"),
+    )(lambda trigger, search: draw(trigger, search, url, ctx.outputs_list["id"]["panel"]))
     app.callback(
         Output(ids.panel_file(MATCH), "data"),
         Input(ids.panel_csv(MATCH), "n_clicks"),

@@ -45,6 +45,11 @@ def panel_body(key: str) -> dict:
     return {"type": "panel-body", "panel": key}
 
 
+def panel_trigger(key: str) -> dict:
+    """A store holding the panel's key: created with the page, it starts the panel's drawing."""
+    return {"type": "panel-trigger", "panel": key}
+
+
 def panel_graph(key: str) -> dict:
     """A panel's dcc.Graph; clicks on it drill down (pattern-matched by one callback for all pages)."""
     return {"type": "panel-graph", "panel": key}

@@ -40,6 +40,7 @@ def panel_card(key: str, title: str, lang: str, hint: str = "") -> dbc.Card:
                     html.Div(id=ids.panel_body(key), className="panel-body"), type="dot", delay_show=150
                 ),
                 dcc.Download(id=ids.panel_file(key)),
+                dcc.Store(id=ids.panel_trigger(key), data=key),
             ]
         ),
         className="h-100 panel-card",
@@ -89,6 +90,7 @@ def cards_strip(key: str, title: str, lang: str, hint: str = "") -> html.Div:
             html.Div(hint, className="small text-muted mb-2") if hint else None,
             dcc.Loading(html.Div(id=ids.panel_body(key), className="mb-2"), type="dot", delay_show=150),
             dcc.Download(id=ids.panel_file(key)),
+            dcc.Store(id=ids.panel_trigger(key), data=key),
         ]
     )
 
