@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import dash
-from dash import Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
 
 from dashboard import ids
 from dashboard.components.shell import breadcrumb_items, language_link, navigation
@@ -39,12 +39,30 @@ def render_breadcrumb_and_options(search: str | None, pathname: str | None, data
     return crumbs, options["district"], options["consortium"], options["institution"], options["team"]
 
 
-def filters_to_url(period, district, consortium, institution, team, disease, insurance, search):
-    """The filter bar's values as the URL's search; changing a parent clears its descendants."""
+# the order assets/filters.js sends the values in; the dropdowns' ids are ids.FILTERS
+FILTER_ORDER = ("period", "district", "consortium", "institution", "team", "disease", "insurance")
+
+
+def filters_to_url(change, search):
+    """The URL after a filter change: the filter bar's values, where changing a parent clears its descendants.
+
+    ``change`` is {"changed": the filter's id, "values": the seven values in FILTER_ORDER}; anything else (a
+    forged request) changes nothing.
+    """
+    if not isinstance(change, dict) or not isinstance(change.get("values"), list):
+        return no_update
+    if len(change["values"]) != len(FILTER_ORDER) or change.get("changed") not in ids.FILTERS.values():
+        return no_update
     state, _ = parse_query(search or "")
-    changed = {ids.FILTERS[k]: k for k in ids.FILTERS}.get(ctx.triggered_id)
-    new = replace(state, period=period or "last_12_months", disease=disease or "", insurance=insurance or "")
-    values = {"district": district, "consortium": consortium, "institution": institution, "team": team}
+    given = dict(zip(FILTER_ORDER, change["values"], strict=True))
+    changed = {ids.FILTERS[k]: k for k in ids.FILTERS}[change["changed"]]
+    new = replace(
+        state,
+        period=given["period"] or "last_12_months",
+        disease=given["disease"] or "",
+        insurance=given["insurance"] or "",
+    )
+    values = {level: given[level] for level in ("district", "consortium", "institution", "team")}
     if changed in DRILL_LEVELS:
         # select() clears the level's descendants; selecting "" clears the level too
         new = new.select(changed, values[changed] or "")
@@ -71,12 +89,17 @@ def register(app, settings) -> None:
         Input(ids.PAGES_LOCATION, "search"),
         State(ids.PAGES_LOCATION, "pathname"),
     )(lambda search, pathname: render_breadcrumb_and_options(search, pathname, url))
+    # assets/filters.js: the browser passes on only a real change, so a page load costs no request here
+    app.clientside_callback(
+        ClientsideFunction(namespace="filters", function_name="changed"),
+        Output(ids.FILTER_CHANGE, "data"),
+        *[Input(ids.FILTERS[k], "value") for k in FILTER_ORDER],
+        State(ids.PAGES_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output(ids.PAGES_LOCATION, "search", allow_duplicate=True),
-        *[
-            Input(ids.FILTERS[k], "value")
-            for k in ("period", "district", "consortium", "institution", "team", "disease", "insurance")
-        ],
+        Input(ids.FILTER_CHANGE, "data"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
     )(filters_to_url)

@@ -17,6 +17,7 @@ FILTER_INSTITUTION = "filter-institution"
 FILTER_TEAM = "filter-team"
 FILTER_DISEASE = "filter-disease"
 FILTER_INSURANCE = "filter-insurance"
+FILTER_CHANGE = "filter-change"  # a filter the user changed: {"changed": filter id, "values": [...]}
 FILTERS = {
     "period": FILTER_PERIOD,
     "district": FILTER_DISTRICT,

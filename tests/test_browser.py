@@ -171,3 +171,14 @@ def test_missing_warehouse_is_explained(dash_duo, tmp_path):
     dash_duo.wait_for_element("#warehouse-error", timeout=15)
     assert "python -m dashboard demo" in dash_duo.find_element("#warehouse-error").text
     _settle(dash_duo)
+
+
+def test_changing_a_parent_filter_clears_its_descendants(dash_duo, s_warehouse):
+    _start(dash_duo, s_warehouse, "/?district=990122&consortium=C04")
+    _settle(dash_duo)
+    dash_duo.select_dcc_dropdown("#filter-district", value="青山县")
+    _wait_url(dash_duo, "district=990121")
+    assert "consortium=" not in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text("#breadcrumb", "青山县", timeout=20)
+    _settle(dash_duo)
+    assert dash_duo.get_logs() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -78,28 +79,34 @@ def test_downloads_are_excel_friendly(s_warehouse):
 
 
 def test_filters_to_url_resets_descendants():
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
+    from callbacks.shell import filters_to_url
+
+    search = "?district=990122&consortium=C04&institution=I037&team=T050"
+    change = {
+        "changed": ids.FILTER_DISTRICT,
+        "values": ["last_12_months", "990121", "C04", "I037", "T050", None, None],
+    }
+    assert filters_to_url(change, search) == "?district=990121"
+    change = {"changed": ids.FILTER_PERIOD, "values": ["all", "990122", "C04", "I037", "T050", None, None]}
+    assert filters_to_url(change, search) == "?period=all&" + search.lstrip("?")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,
+        "x",
+        {"changed": "filter-district"},
+        {"changed": "evil", "values": [None] * 7},
+        {"changed": "filter-team", "values": [1]},
+    ],
+)
+def test_filters_to_url_ignores_forged_changes(forged):
+    from dash import no_update
 
     from callbacks.shell import filters_to_url
 
-    token = context_value.set(
-        AttributeDict(triggered_inputs=[{"prop_id": f"{ids.FILTER_DISTRICT}.value", "value": "990121"}])
-    )
-    try:
-        query = filters_to_url(
-            "last_12_months",
-            "990121",
-            "C04",
-            "I037",
-            "T050",
-            None,
-            None,
-            "?district=990122&consortium=C04&institution=I037&team=T050",
-        )
-    finally:
-        context_value.reset(token)
-    assert query == "?district=990121"
+    assert filters_to_url(forged, "?district=990122") is no_update
 
 
 def test_sparklines_of_quarterly_kpis_use_whole_quarters():
@@ -116,3 +123,12 @@ def test_sparklines_of_quarterly_kpis_use_whole_quarters():
     for (first, last), expected in cases.items():
         window = whole_quarters(make_filters(dt.date(*first, 1), dt.date(*last, 1)))
         assert (window.start, window.end) == expected
+
+
+def test_the_browser_guard_knows_the_filter_ids():
+    """assets/filters.js builds the dropdowns' ids as "filter-<name>" in FILTER_ORDER."""
+    from callbacks.shell import FILTER_ORDER
+
+    assert [ids.FILTERS[name] for name in FILTER_ORDER] == [f"filter-{name}" for name in FILTER_ORDER]
+    script = (Path(__file__).resolve().parents[1] / "assets" / "filters.js").read_text(encoding="utf-8")
+    assert str(list(FILTER_ORDER)).replace("'", '"') in script

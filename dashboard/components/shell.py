@@ -100,23 +100,26 @@ def filter_bar(state: ViewState) -> dbc.Card:
         (ids.FILTER_INSURANCE, state.insurance, t("insurance", lang), insurance, True, 1),
     ]
     return dbc.Card(
-        dbc.CardBody(
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            html.Label(label, className="small text-muted mb-0"),
-                            _dropdown(id_, value, label, options, clearable),
-                        ],
-                        md=width,
-                        xs=6,
-                    )
-                    for id_, value, label, options, clearable, width in columns
-                ],
-                className="g-2",
+        [
+            dbc.CardBody(
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                html.Label(label, className="small text-muted mb-0"),
+                                _dropdown(id_, value, label, options, clearable),
+                            ],
+                            md=width,
+                            xs=6,
+                        )
+                        for id_, value, label, options, clearable, width in columns
+                    ],
+                    className="g-2",
+                ),
+                className="py-2",
             ),
-            className="py-2",
-        ),
+            dcc.Store(id=ids.FILTER_CHANGE),  # a real change of a filter, passed on by the browser
+        ],
         className="mb-2 filter-bar",
     )
 
