@@ -382,8 +382,7 @@ def benchmark(
     value = float(reference["value"].iloc[0]) if len(reference) else float("nan")
     out = units.copy()
     out["benchmark"] = value
-    out["outcome"] = stats.classify(out["value"], out["ci_low"], out["ci_high"], value, kpi.polarity)
-    out.loc[out["suppressed"], "outcome"] = "suppressed"
+    out["outcome"] = stats.unit_outcomes(out, value, kpi.polarity)
     return out, value
 
 

@@ -85,14 +85,6 @@ def _peer_codes(database_url: str) -> dict[str, list[str]]:
     return groups
 
 
-def _rank(values_, polarity: str) -> list:
-    series = pd.Series(values_, dtype=float)
-    if polarity == "none":
-        return [None] * len(series)
-    ranked = series.rank(ascending=polarity == "lower", method="min")
-    return [None if np.isnan(r) else int(r) for r in ranked]
-
-
 def league(database_url: str, state: ViewState) -> PanelData:
     """Each unit's value with its interval, rank, comparator and better / similar / worse outcome.
 
@@ -138,13 +130,10 @@ def league(database_url: str, state: ViewState) -> PanelData:
                 }
                 frame["comparator"] = [pooled.get(kinds.get(c)) for c in frame[key]]
             method = CRUDE_METHOD
-        comparator = np.asarray(frame["comparator"], dtype=float)
-        frame["outcome"] = stats.classify(
-            frame["value"], frame["ci_low"], frame["ci_high"], comparator, kpi.polarity
+        frame["outcome"] = stats.unit_outcomes(
+            frame, np.asarray(frame["comparator"], dtype=float), kpi.polarity
         )
-        if "suppressed" in frame:
-            frame.loc[frame["suppressed"].astype(bool), "outcome"] = "suppressed"
-        frame["rank"] = _rank(frame["value"], kpi.polarity)
+        frame["rank"] = stats.rank_by_polarity(frame["value"], kpi.polarity)
         frame["kpi"] = kpi.id
         columns = [
             key,
@@ -240,10 +229,7 @@ def tartan(database_url: str, state: ViewState) -> PanelData:
                 continue
             city = values(database_url, kpi_id, _city(sel.filters))["value"].iloc[0]
             frame["comparator"] = city
-            frame["outcome"] = stats.classify(
-                frame["value"], frame["ci_low"], frame["ci_high"], city, kpi.polarity
-            )
-            frame.loc[frame["suppressed"], "outcome"] = "suppressed"
+            frame["outcome"] = stats.unit_outcomes(frame, city, kpi.polarity)
             frames.append(frame.rename(columns={output_column(level): "code"}))
         if not frames:
             return PanelData(message="这些指标不能在此层级比较 (these KPIs cannot be compared at this level)")

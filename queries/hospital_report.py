@@ -14,7 +14,7 @@ from queries.catalog import get_catalog
 from queries.filters import make_filters
 from queries.panels import PanelData, page_selection, panel, values
 from queries.registry import REGISTRY
-from queries.stats import classify
+from queries.stats import rank_by_polarity, unit_outcomes
 
 REPORT_KPIS = (
     "cmi",
@@ -53,10 +53,8 @@ def hospitals(database_url: str, lang: str = "zh") -> list[dict]:
 def _rank(frame: pd.DataFrame, code: str, polarity: str) -> tuple[int | None, int]:
     """The hospital's rank among the peers with a shown value (1 = best by the KPI's polarity)."""
     shown = frame.dropna(subset=["value"])
-    if polarity == "none" or code not in set(shown["institution_id"]):
-        return None, len(shown)
-    ordered = shown.sort_values("value", ascending=polarity == "lower").reset_index(drop=True)
-    return int(ordered.index[ordered["institution_id"] == code][0]) + 1, len(shown)
+    ranks = dict(zip(shown["institution_id"], rank_by_polarity(shown["value"], polarity), strict=True))
+    return ranks.get(code), len(shown)
 
 
 def report(database_url: str, state: ViewState) -> PanelData:
@@ -83,10 +81,7 @@ def report(database_url: str, state: ViewState) -> PanelData:
                 peer_value, basis = (float(group["value"].iloc[0]) if len(group) else float("nan")), "pooled"
             else:  # a total (weight, groups, surplus): the peers' median, since their sum is no comparison
                 peer_value, basis = float(units["value"].median()), "median"
-            units["outcome"] = classify(
-                units["value"], units["ci_low"], units["ci_high"], peer_value, kpi.polarity
-            )
-            units.loc[units["suppressed"], "outcome"] = "suppressed"
+            units["outcome"] = unit_outcomes(units, peer_value, kpi.polarity)
             units["chosen"] = units["institution_id"] == code
             peers.append(units.assign(peer_value=peer_value))
             mine = units[units["chosen"]]

@@ -17,7 +17,7 @@ from queries.builder import NotApplicable, Request
 from queries.catalog import get_catalog
 from queries.filters import Filters, make_filters
 from queries.registry import REGISTRY
-from queries.stats import classify
+from queries.stats import unit_outcomes
 from queries.views import (
     CHILD_LEVEL,
     Selection,
@@ -115,8 +115,7 @@ def members(database_url: str, sel: Selection, kpi_id: str, level: str | None = 
     # each member against the whole selection (its parent), by its interval and the KPI's polarity
     parent = float(values(database_url, kpi_id, sel.filters)["value"].iloc[0])
     frame["parent"] = parent
-    frame["outcome"] = classify(frame["value"], frame["ci_low"], frame["ci_high"], parent, kpi.polarity)
-    frame.loc[frame["suppressed"], "outcome"] = "suppressed"
+    frame["outcome"] = unit_outcomes(frame, parent, kpi.polarity)
     frame = frame.sort_values(order, ascending=False, na_position="last").reset_index(drop=True)
     return PanelData(frame, {"level": child, "kpi": kpi_id, "parent": parent})
 

@@ -6,6 +6,7 @@ All functions are vectorised over numpy arrays so a whole league table is comput
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 LEVELS = {"95": 0.95, "99.8": 0.998}
@@ -83,6 +84,25 @@ def classify(value, low, high, benchmark, polarity: str) -> np.ndarray:
     else:
         labels = np.where(above, "higher", np.where(below, "lower", "similar"))
     return np.where(unknown, "unknown", labels)
+
+
+def unit_outcomes(frame, benchmark, polarity: str) -> np.ndarray:
+    """Each unit's outcome against ``benchmark`` (a value, or one per unit) from its value and interval;
+    a suppressed unit is "suppressed", never classified on numbers nobody may see."""
+    outcome = classify(frame["value"], frame["ci_low"], frame["ci_high"], benchmark, polarity)
+    if "suppressed" in frame:
+        outcome = np.where(np.asarray(frame["suppressed"], dtype=bool), "suppressed", outcome)
+    return outcome
+
+
+def rank_by_polarity(values, polarity: str) -> list[int | None]:
+    """Ranks with 1 = best by the KPI's polarity; ties share the better rank; no rank without a value or a
+    polarity."""
+    series = pd.Series(np.asarray(values, dtype=float))
+    if polarity == "none":
+        return [None] * len(series)
+    ranked = series.rank(ascending=polarity == "lower", method="min")
+    return [None if np.isnan(r) else int(r) for r in ranked]
 
 
 def funnel_limits(kind: str, benchmark: float, denominators, level: float, spread: float | None = None):

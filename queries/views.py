@@ -23,7 +23,7 @@ from queries.builder import NotApplicable, Request
 from queries.catalog import get_catalog
 from queries.filters import Filters, add_months, make_filters
 from queries.registry import REGISTRY
-from queries.stats import classify
+from queries.stats import classify, unit_outcomes
 
 WORKERS = 4
 HOME_KPIS = (
@@ -282,10 +282,7 @@ def _scorecard(database_url: str, state: ViewState):
         # members are compared with their parent (the current selection), not with the city
         # the same request as the card's: one shared (cached, single-flight) query serves both
         parent = comparisons(database_url, Request(kpi_id, sel.filters)).iloc[0]
-        units["outcome"] = classify(
-            units["value"], units["ci_low"], units["ci_high"], parent["value"], kpi.polarity
-        )
-        units.loc[units["suppressed"], "outcome"] = "suppressed"
+        units["outcome"] = unit_outcomes(units, parent["value"], kpi.polarity)
         target = target_for(database_url, kpi_id, sel)
         units["kpi"] = kpi_id
         units["target"] = target
