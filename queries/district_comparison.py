@@ -22,7 +22,7 @@ from queries.catalog import get_catalog
 from queries.filters import make_filters
 from queries.panels import PanelData, page_selection, panel, values
 from queries.registry import REGISTRY
-from queries.views import CHILD_LEVEL, whole_quarters
+from queries.views import CHILD_LEVEL, city_filters, whole_quarters
 
 KPI_CHOICES = (
     "hospitalization_rate",
@@ -73,10 +73,6 @@ def level_of(sel) -> str | None:
     return CHILD_LEVEL.get(sel.level)
 
 
-def _city(filters):
-    return filters.without("district", "consortium", "institution", "team", "doctor")
-
-
 def _peer_codes(database_url: str) -> dict[str, list[str]]:
     """Districts by peer group (urban, rural)."""
     groups: dict[str, list[str]] = {}
@@ -119,13 +115,13 @@ def league(database_url: str, state: ViewState) -> PanelData:
             method = STANDARDISED_METHOD
         else:
             frame = values(database_url, kpi.id, sel.filters, (level,))
-            frame["comparator"] = values(database_url, kpi.id, _city(sel.filters))["value"].iloc[0]
+            frame["comparator"] = values(database_url, kpi.id, city_filters(sel.filters))["value"].iloc[0]
             if peers:
                 kinds = get_catalog(database_url).parents["district"]
                 pooled = {
-                    kind: values(database_url, kpi.id, _city(sel.filters).replace(district=tuple(codes)))[
-                        "value"
-                    ].iloc[0]
+                    kind: values(
+                        database_url, kpi.id, city_filters(sel.filters).replace(district=tuple(codes))
+                    )["value"].iloc[0]
                     for kind, codes in _peer_codes(database_url).items()
                 }
                 frame["comparator"] = [pooled.get(kinds.get(c)) for c in frame[key]]
@@ -227,7 +223,7 @@ def tartan(database_url: str, state: ViewState) -> PanelData:
             except NotApplicable:
                 skipped.append(kpi_id)  # a residence KPI below the district level, say
                 continue
-            city = values(database_url, kpi_id, _city(sel.filters))["value"].iloc[0]
+            city = values(database_url, kpi_id, city_filters(sel.filters))["value"].iloc[0]
             frame["comparator"] = city
             frame["outcome"] = stats.unit_outcomes(frame, city, kpi.polarity)
             frames.append(frame.rename(columns={output_column(level): "code"}))

@@ -17,7 +17,7 @@ from queries.filters import ENUMERATED
 from queries.panels import PanelData, page_selection, panel, values
 from queries.registry import REGISTRY
 from queries.sources import Window, _inpatient_facts
-from queries.views import CHILD_LEVEL
+from queries.views import CHILD_LEVEL, city_filters
 
 CARD_KPIS = (
     "cmi",
@@ -77,7 +77,7 @@ def quadrant(database_url: str, state: ViewState, by: str) -> PanelData:
         region = values(
             database_url,
             "cmi",
-            sel.filters.without("district", "consortium", "institution", "team", "doctor"),
+            city_filters(sel.filters),
         )
         return PanelData(
             frame, {"level": level, "region_cmi": float(region["value"].iloc[0]), "chosen": state.institution}
@@ -111,7 +111,7 @@ def group_costs(database_url: str, state: ViewState) -> PanelData:
                 message="在上方下钻到一个DRG组，查看其在各机构的费用分布 (drill down to a DRG group above)"
             )
         sel = page_selection(database_url, state)
-        filters = sel.filters.without("district", "consortium", "institution", "team", "doctor")
+        filters = city_filters(sel.filters)
         frame = values(
             database_url, "avg_inpatient_cost", filters.replace(drg=(state.group,)), ("institution",)
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dashboard.state import ViewState
 from queries.panels import PanelData, kpi_trends, members, page_selection, panel, values
+from queries.views import city_filters
 
 CARD_KPIS = (
     "primary_care_visit_share",
@@ -79,7 +80,7 @@ def residence_flows(database_url: str, state: ViewState) -> PanelData:
 
     def compute():
         sel = _sel(database_url, state)
-        filters = sel.filters.without("district", "consortium", "institution", "team", "doctor")
+        filters = city_filters(sel.filters)
         if state.district:
             filters = filters.replace(residence_district=(state.district,))
         frame = values(database_url, "visit_count", filters, ("residence_district", "district"))

@@ -156,7 +156,8 @@ def whole_quarters(filters: Filters) -> Filters:
     return make_filters(start, end_first, **dict(filters.values))
 
 
-def _city_filters(filters: Filters) -> Filters:
+def city_filters(filters: Filters) -> Filters:
+    """The selection's period and other filters, without its place in the drill-down: the whole city."""
     return filters.without("district", "consortium", "institution", "team", "doctor")
 
 
@@ -208,7 +209,7 @@ def _kpi_cards(database_url: str, state: ViewState, kpis, extra) -> tuple[Select
         try:
             request = Request(kpi_id, sel.filters)
             current = comparisons(database_url, request)
-            city_frame = kpi_values(database_url, Request(kpi_id, _city_filters(sel.filters)))
+            city_frame = kpi_values(database_url, Request(kpi_id, city_filters(sel.filters)))
             if current.empty or city_frame.empty:  # e.g. a distinct count over no rows at all
                 return {**card, "error": "所选范围内没有数据 (no data for this selection)"}
             row, city = current.iloc[0], city_frame.iloc[0]
