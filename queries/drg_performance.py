@@ -17,7 +17,7 @@ from queries.filters import ENUMERATED
 from queries.panels import PanelData, page_selection, panel, values
 from queries.registry import REGISTRY
 from queries.sources import Window, _inpatient_facts
-from queries.views import CHILD_LEVEL, city_filters
+from queries.views import city_filters
 
 CARD_KPIS = (
     "cmi",
@@ -65,22 +65,17 @@ def quadrant(database_url: str, state: ViewState, by: str) -> PanelData:
 
     def compute():
         sel = _sel(database_url, state)
-        level = by if by == "department" else (CHILD_LEVEL.get(sel.level) or "institution")
-        if level not in ("institution", "department"):
-            level = "institution"
+        # institutions are shown beside their peers in the selection (the chosen one ringed); departments
+        # are those of the selection itself
         filters = sel.filters if by == "department" else sel.filters.without("institution", "team", "doctor")
-        cmi = values(database_url, "cmi", filters, (level,))
-        surplus = values(database_url, "drg_surplus", filters, (level,))
+        cmi = values(database_url, "cmi", filters, (by,))
+        surplus = values(database_url, "drg_surplus", filters, (by,))
         key = cmi.columns[0]
         frame = cmi.merge(surplus[[key, "value"]].rename(columns={"value": "surplus"}), on=key, how="left")
         frame["surplus_per_case"] = frame["surplus"] / frame["denominator"]
-        region = values(
-            database_url,
-            "cmi",
-            city_filters(sel.filters),
-        )
+        region = values(database_url, "cmi", city_filters(sel.filters))
         return PanelData(
-            frame, {"level": level, "region_cmi": float(region["value"].iloc[0]), "chosen": state.institution}
+            frame, {"level": by, "region_cmi": float(region["value"].iloc[0]), "chosen": state.institution}
         )
 
     return panel(f"drg.quadrant.{by}", database_url, state, compute)
