@@ -154,6 +154,18 @@ def _filter_conditions(kpi: Kpi, filters: Filters, c, numerator_only: bool) -> l
     return out
 
 
+def row_conditions(kpi: Kpi, request: Request, c, numerator_only: bool = True) -> list[sa.ColumnElement]:
+    """The WHERE terms of a request over a relation's columns ``c``: its filters and the viewer's scope.
+
+    Aggregates and row lists (the outlier case list) use the same terms, so both see the same rows.
+    """
+    where = _filter_conditions(kpi, request.filters, c, numerator_only)
+    scope = _scope_condition(kpi, request.scope, c)
+    if scope is not None:
+        where.append(scope)
+    return where
+
+
 def _select_part(
     kpi: Kpi,
     request: Request,
@@ -203,10 +215,7 @@ def _select_part(
                 square = part.square(c)
                 term = sa.case((condition, square), else_=0) if condition is not None else square
                 measures.append(sa.func.sum(term).label("numerator_sq"))
-        where = _filter_conditions(kpi, request.filters, c, numerator_only=not is_denominator_source)
-        scope = _scope_condition(kpi, request.scope, c)
-        if scope is not None:
-            where.append(scope)
+        where = row_conditions(kpi, request, c, numerator_only=not is_denominator_source)
         statement = sa.select(*group, *measures).select_from(rel).where(*where)
         # The window label is a constant: engines refuse a bound parameter in GROUP BY, and need none.
         grouping = [g.element for g in group if not (window_part and g.name == request.grain)]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from dashboard.db import get_engine
 from dashboard.state import ViewState
 from queries.api import check_one_grouper_version
-from queries.builder import Request, output_column
+from queries.builder import Request, output_column, row_conditions
 from queries.catalog import get_catalog
 from queries.filters import ENUMERATED
 from queries.panels import PanelData, page_selection, panel, values
@@ -143,13 +143,14 @@ def outlier_cases(database_url: str, state: ViewState) -> PanelData:
     def compute():
         sel = _sel(database_url, state)
         kpi = REGISTRY["high_cost_outlier_share"]
-        check_one_grouper_version(kpi, Request(kpi.id, sel.filters), get_catalog(database_url))
+        request = Request(kpi.id, sel.filters)
+        check_one_grouper_version(kpi, request, get_catalog(database_url))
         cases = _inpatient_facts(Window(sel.filters.start, sel.filters.end), {"region_means": True})
-        where = [sa.or_(cases.c.high_outlier == 1, cases.c.low_outlier == 1)]
-        for dimension, column in _CASE_FILTERS.items():
-            chosen = sel.filters.get(dimension)
-            if chosen:
-                where.append(cases.c[column].in_(chosen))
+        # the same filters and data scope as the outlier KPIs, so the list holds the cases they count
+        where = [
+            sa.or_(cases.c.high_outlier == 1, cases.c.low_outlier == 1),
+            *row_conditions(kpi, request, cases.c),
+        ]
         statement = (
             sa.select(
                 sa.func.date_trunc("month", cases.c.date).label("month"),
@@ -188,13 +189,3 @@ def outlier_cases(database_url: str, state: ViewState) -> PanelData:
         return PanelData(frame[columns], {"limit": CASE_LIST_LIMIT})
 
     return panel("drg.cases", database_url, state, compute)
-
-
-_CASE_FILTERS = {
-    "district": "inst_district",
-    "consortium": "consortium_id",
-    "institution": "institution_id",
-    "drg": "drg_code",
-    "adrg": "adrg_code",
-    "mdc": "mdc_code",
-}

@@ -118,3 +118,13 @@ def test_outlier_case_list_holds_counts_and_no_identity(s_warehouse):
     ratios = [r["cost_ratio"] for r in rows]
     assert all(r > 2.0 or r < 0.5 for r in ratios)  # the shipped policy's k_high and k_low
     assert counts["numerator"].sum() <= high + low
+
+
+def test_outlier_case_list_follows_every_filter_the_kpis_follow(s_warehouse):
+    """The list and the outlier KPIs share their filters: with an insurance filter the list holds exactly
+    the cases the two KPIs count."""
+    rows = render("drg-cases", "?insurance=employee", s_warehouse).children[0].rowData
+    where = ["--where", "insurance_type=employee"]
+    high = _cli(s_warehouse, "high_cost_outlier_share", *where)["numerator"][0]
+    low = _cli(s_warehouse, "low_cost_outlier_share", *where)["numerator"][0]
+    assert 0 < len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)
