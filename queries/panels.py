@@ -6,7 +6,7 @@ Plain data; the figures are drawn in ``dashboard/charts.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -123,10 +123,6 @@ def members(database_url: str, sel: Selection, kpi_id: str, level: str | None = 
 def names_for(database_url: str, dimension: str, codes, lang: str) -> list[str]:
     catalog = get_catalog(database_url)
     return [catalog.name(dimension, code, lang) for code in codes]
-
-
-def without(sel: Selection, *dimensions: str) -> Selection:
-    return replace(sel, filters=sel.filters.without(*dimensions))
 
 
 def cards_panel(
