@@ -1,9 +1,10 @@
-# Two commands do everything: `make run` serves the app, `make test` runs the whole suite.
+# Two commands do everything: `make run` serves the app, `make test` runs the whole suite
+# (`make test-fast` is the quick loop while editing).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test demo bench lint clean
+.PHONY: run test test-fast demo bench lint clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,10 @@ run: $(VENV)/.runtime
 ## make test: install the test extra and run every test (browser tests skip without Chromium)
 test: $(VENV)/.test
 	$(PY) -m pytest
+
+## make test-fast: the quick loop: every test but the browser ones and those that build a demo warehouse
+test-fast: $(VENV)/.test
+	$(PY) -m pytest -m "not browser and not slow"
 
 demo: $(VENV)/.runtime
 	$(PY) -m dashboard demo --scale $(or $(SCALE),M)

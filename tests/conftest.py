@@ -1,8 +1,8 @@
-"""Shared fixtures: a scale-S demo warehouse built once per session, database and browser switches."""
+"""Shared fixtures: a scale-S demo warehouse built once per session, database and browser switches; markers
+applied by folder (browser/, postgres/) and by fixture (a demo build is slow)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from dashboard.db import dispose_engines
+from tests.support import TEST_LAST_MONTH, TEST_SEED
 
-TEST_LAST_MONTH = dt.date(2026, 10, 1)
-TEST_SEED = 2025
-SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+TESTS = Path(__file__).resolve().parent
+DEMO_FIXTURES = {"s_warehouse", "pg_s_warehouse"}  # each builds a demo warehouse (once per session)
+POSTGRES_FIXTURES = {"postgres_url", "pg_s_warehouse"}
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +46,20 @@ def pg_s_warehouse(postgres_url) -> str:
     return postgres_url
 
 
+@pytest.fixture(scope="module")
+def hospital(s_warehouse):
+    """A tertiary hospital of the demo city and the view state that selects it (hospital report tests)."""
+    from queries.catalog import get_catalog
+
+    catalog = get_catalog(s_warehouse)
+    code = sorted(c for c, p in catalog.parents["institution"].items() if p[2] == "tertiary")[1]
+    district, consortium, _level = catalog.parents["institution"][code]
+    query = (
+        f"?district={district}" + (f"&consortium={consortium}" if consortium else "") + f"&institution={code}"
+    )
+    return code, catalog.names["institution"][code], query
+
+
 def _browser_missing() -> str | None:
     for binary in ("chromium", "chromedriver"):
         if shutil.which(binary) is None:
@@ -52,7 +67,28 @@ def _browser_missing() -> str | None:
     return None
 
 
+def _mark_by_layer(items) -> None:
+    """browser for tests/browser/, postgres for tests/postgres/, slow for a test that needs a demo build;
+    a browser or PostgreSQL test outside its folder is a usage error, so the folders stay what they say."""
+    for item in items:
+        in_browser = item.path.is_relative_to(TESTS / "browser")
+        in_postgres = item.path.is_relative_to(TESTS / "postgres")
+        uses = set(getattr(item, "fixturenames", ()))
+        if "dash_duo" in uses and not in_browser:
+            raise pytest.UsageError(f"{item.nodeid} drives a browser: it belongs under tests/browser/")
+        if uses & POSTGRES_FIXTURES and not in_postgres:
+            raise pytest.UsageError(f"{item.nodeid} needs PostgreSQL: it belongs under tests/postgres/")
+        if in_browser:
+            item.add_marker(pytest.mark.browser)
+        if in_postgres:
+            item.add_marker(pytest.mark.postgres)
+        if uses & DEMO_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)  # mark before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
+    _mark_by_layer(items)
     reason = _browser_missing()
     if reason is None:
         return

@@ -12,8 +12,7 @@ from callbacks.panels import PANELS, render
 from dashboard.cache import standalone_cache
 from dashboard.policy import get_policy
 from dashboard.state import parse_query
-from tests.test_care_pages import CONSORTIUM, ERROR_TEXTS, _cli, _graphs
-from tests.test_home_callbacks import _texts
+from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +25,7 @@ def _cache():
 @pytest.mark.parametrize("query", ["", CONSORTIUM, "?lang=en&district=990122"])
 def test_every_panel_draws(s_warehouse, key, query):
     content = render(key, query, s_warehouse)
-    text = _texts(content)
+    text = texts(content)
     assert not any(e in text for e in ERROR_TEXTS), text
     if key.endswith("cards"):
         assert "kpi-card" in str(content)
@@ -34,12 +33,12 @@ def test_every_panel_draws(s_warehouse, key, query):
         entry = get_policy().for_year(2026)
         assert f"{entry.base_rate:,.0f}" in text and entry.grouper_version in text
     else:
-        assert _graphs(content), text
+        assert graphs(content), text
 
 
 def test_surplus_by_group_equals_the_command_line(s_warehouse):
-    bars = _graphs(render("settlement-surplus-drg", "", s_warehouse))[0].figure.data[0]
-    cli = _cli(s_warehouse, "drg_surplus", "--by", "drg").dropna(subset=["value", "drg_code"])
+    bars = graphs(render("settlement-surplus-drg", "", s_warehouse))[0].figure.data[0]
+    cli = cli_json(s_warehouse, "drg_surplus", "--by", "drg").dropna(subset=["value", "drg_code"])
     expected = dict(zip(cli["name"], cli["value"], strict=True))
     shown = dict(zip(bars.y, bars.x, strict=True))
     assert shown == pytest.approx({name: expected[name] for name in shown})
@@ -50,13 +49,15 @@ def test_surplus_by_group_equals_the_command_line(s_warehouse):
 def test_capitation_year_and_projection_equal_the_command_line(s_warehouse):
     data = settlement.SPECS["settlement-capitation"].data(s_warehouse, parse_query(CONSORTIUM)[0])
     where = ["--where", "consortium=C04", "--where", "district=990122"]
-    months = _cli(s_warehouse, "capitation_spend_rate", "--grain", "month", "--period", "this_year", *where)
+    months = cli_json(
+        s_warehouse, "capitation_spend_rate", "--grain", "month", "--period", "this_year", *where
+    )
     assert data.meta["spent"] == pytest.approx(months["numerator"].sum())
     elapsed = (dt.date(2026, 10, 31) - dt.date(2026, 1, 1)).days + 1  # the S warehouse ends 2026-10
     assert data.meta["annual_budget"] == pytest.approx(months["denominator"].sum() * 365 / elapsed)
     assert data.meta["projected"] == pytest.approx(months["numerator"].sum() * 365 / elapsed)
     assert data.meta["balance"] == pytest.approx(data.meta["annual_budget"] - data.meta["projected"])
-    title = _graphs(render("settlement-capitation", CONSORTIUM, s_warehouse))[0].figure.layout.title.text
+    title = graphs(render("settlement-capitation", CONSORTIUM, s_warehouse))[0].figure.layout.title.text
     assert ("结余" in title) == (data.meta["balance"] >= 0) and ("超支" in title) == (
         data.meta["balance"] < 0
     )
@@ -69,7 +70,7 @@ def test_each_member_share_of_the_consortium(s_warehouse):
     assert frame["budget_share"].sum() == pytest.approx(1.0) and frame["spend_share"].sum() == pytest.approx(
         1.0
     )
-    cli = _cli(
+    cli = cli_json(
         s_warehouse,
         "capitation_spend_rate",
         "--by",

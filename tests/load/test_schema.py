@@ -1,10 +1,8 @@
-"""The warehouse contract of DOMAIN.md §3, created on DuckDB and PostgreSQL from one definition."""
+"""The warehouse contract of DOMAIN.md §3, created on DuckDB and compiled for PostgreSQL from one definition
+(created on PostgreSQL: tests/postgres/test_schema.py)."""
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -98,25 +96,3 @@ def test_ddl_compiles_for_postgresql_with_indexes():
         assert "PRIMARY KEY" in ddl
     index_columns = {tuple(c.name for c in ix.columns) for ix in metadata.tables["fact_visit"].indexes}
     assert ("visit_date",) in index_columns and ("institution_id", "visit_date") in index_columns
-
-
-@pytest.mark.postgres
-def test_postgresql_creates_the_whole_schema(postgres_url):
-    from dashboard.db import create_engine
-
-    schema = f"schema_test_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(postgres_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.CreateSchema(schema))
-            metadata.create_all(conn.execution_options(schema_translate_map={None: schema}), checkfirst=False)
-        inspector = sa.inspect(engine)
-        assert {t.name for t in CONTRACT_TABLES} <= set(inspector.get_table_names(schema=schema))
-        fks = inspector.get_foreign_keys("fact_visit", schema=schema)
-        assert {fk["referred_table"] for fk in fks} >= {"dim_patient", "dim_institution", "dim_icd10"}
-        indexes = {ix["name"] for ix in inspector.get_indexes("fact_visit", schema=schema)}
-        assert "ix_visit_institution_date" in indexes
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-        engine.dispose()

@@ -11,10 +11,8 @@ from callbacks.panels import PANELS, render
 from dashboard.cache import standalone_cache
 from dashboard.state import parse_query
 from queries.hospital_report import report
-from tests.test_care_pages import CONSORTIUM, ERROR_TEXTS
-from tests.test_home_callbacks import _texts
+from tests.support import CONSORTIUM, ERROR_TEXTS, texts
 
-pytestmark = pytest.mark.postgres
 SPECS = {
     **visits.SPECS,
     **referrals.SPECS,
@@ -45,7 +43,7 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("key", sorted(SPECS))
 def test_every_panel_on_postgresql_equals_duckdb(s_warehouse, pg_s_warehouse, key):
     for query in ("", CONSORTIUM):
-        text = _texts(render(key, query, pg_s_warehouse))
+        text = texts(render(key, query, pg_s_warehouse))
         assert not any(e in text for e in ERROR_TEXTS), (key, query, text)
         state = parse_query(query)[0]
         on_duckdb, on_postgres = SPECS[key].data(s_warehouse, state), SPECS[key].data(pg_s_warehouse, state)

@@ -1,4 +1,5 @@
-"""Every KPI of the registry against the hand-made warehouse (tests/mini_warehouse.py), answers by hand."""
+"""Every KPI of the registry against the hand-made warehouse (tests/support/mini_warehouse.py), answers by
+hand."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from queries.api import filters_for, kpi_values
 from queries.builder import NotApplicable, Request, build_plan
 from queries.catalog import get_catalog
 from queries.registry import REGISTRY
-from tests.mini_warehouse import build_mini_warehouse
+from tests.support.mini_warehouse import build_mini_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def value(url, kpi, by=(), threshold=1, **filters):
     return {row[0]: row[1] for row in frame[[frame.columns[0], "value"]].itertuples(index=False)}
 
 
-# (kpi, expected value over 2025) — worked out by hand from the rows in tests/mini_warehouse.py
+# (kpi, expected value over 2025) — worked out by hand from the rows in tests/support/mini_warehouse.py
 WHOLE_PERIOD = [
     ("visit_count", 8),  # visit 9 is in 2024
     ("primary_care_visit_share", 4 / 8),  # visits 1, 3, 5, 7 of 8 are at P1 / P2

@@ -1,4 +1,5 @@
-"""The KPI layer end to end: statements compile per dialect, engines agree, the cache keys and survives."""
+"""The KPI layer end to end: statements compile per dialect, the CLI prints the API's numbers, the cache keys
+and survives (PostgreSQL parity: tests/postgres/test_kpi_parity.py)."""
 
 from __future__ import annotations
 
@@ -14,21 +15,13 @@ from dashboard import cache as cache_module
 from dashboard.cache import init_cache, standalone_cache
 from queries import api
 from queries.api import cache_key, filters_for, kpi_values
-from queries.builder import Request, build_plan
+from queries.builder import Request
 from queries.catalog import get_catalog
 from queries.filters import Scope
 from queries.registry import REGISTRY
+from tests.support import plan_or_none
 
 BREAKDOWNS = [(), ("district",), ("institution",), ("team",), ("age_band",), ("icd_chapter",), ("drg",)]
-
-
-def _applicable(kpi, request):
-    from queries.builder import NotApplicable
-
-    try:
-        return build_plan(kpi, request, None)
-    except NotApplicable:
-        return None
 
 
 def test_every_kpi_compiles_for_duckdb_and_postgresql(s_warehouse):
@@ -39,7 +32,7 @@ def test_every_kpi_compiles_for_duckdb_and_postgresql(s_warehouse):
     for kpi in REGISTRY.values():
         for by in BREAKDOWNS:
             for grain in (None, "month"):
-                plan = _applicable(kpi, Request(kpi.id, filters, by, grain))
+                plan = plan_or_none(kpi, Request(kpi.id, filters, by, grain))
                 if plan is None:
                     continue
                 for dialect in (postgresql.dialect(), duckdb_engine.Dialect()):
@@ -48,34 +41,6 @@ def test_every_kpi_compiles_for_duckdb_and_postgresql(s_warehouse):
                             assert "SELECT" in str(statement.compile(dialect=dialect))
                 compiled += 1
     assert compiled > 150
-
-
-@pytest.mark.postgres
-@pytest.mark.slow
-def test_results_identical_on_duckdb_and_postgresql(s_warehouse, pg_s_warehouse):
-    standalone_cache(None)
-    duck_filters = filters_for(s_warehouse, period="last_12_months")
-    pg_filters = filters_for(pg_s_warehouse, period="last_12_months")
-    assert duck_filters == pg_filters
-    for kpi in REGISTRY.values():
-        for by in ((), ("district",), ("institution",)):
-            request = Request(kpi.id, duck_filters, by)
-            if _applicable(kpi, request) is None:
-                continue
-            on_duck = kpi_values(s_warehouse, request)
-            on_pg = kpi_values(pg_s_warehouse, request)
-            exact = [c for c in on_duck.columns if c not in ("ci_low", "ci_high")]
-            pd.testing.assert_frame_equal(
-                on_duck[exact], on_pg[exact], check_dtype=False, rtol=1e-9, obj=f"{kpi.id} {by}"
-            )
-            # Intervals of means use a floating-point Σx², summed in a different order by each engine.
-            pd.testing.assert_frame_equal(
-                on_duck[["ci_low", "ci_high"]],
-                on_pg[["ci_low", "ci_high"]],
-                check_dtype=False,
-                rtol=1e-6,
-                obj=f"{kpi.id} {by} interval",
-            )
 
 
 def test_the_cli_prints_the_api_numbers(s_warehouse):

@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import math
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
-from dash import dcc, no_update
+from dash import no_update
 
 from callbacks import chronic, referrals, visits
 from callbacks.panels import PANELS, clicked, download, render
 from dashboard.cache import standalone_cache
 from dashboard.formatting import format_kpi
-from dashboard.i18n import TEXT
 from queries.catalog import get_catalog
-from tests.test_home_callbacks import _texts
+from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
 
 ALL_SPECS = {**visits.SPECS, **referrals.SPECS, **chronic.SPECS}
-CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
 
 
 @pytest.fixture(autouse=True)
@@ -45,38 +40,11 @@ def team_view(s_warehouse):
     return team, institution, f"{CONSORTIUM}&institution={institution}&team={team}"
 
 
-def _graphs(component) -> list:
-    out, stack = [], [component]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dcc.Graph):
-            out.append(node)
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-        elif hasattr(node, "children"):
-            stack.append(node.children)
-    return out
-
-
-def _cli(url: str, *args: str) -> pd.DataFrame:
-    """`python -m dashboard kpi … --format json`, run for real."""
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "kpi", *args, "--format", "json", "--database-url", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return pd.DataFrame(json.loads(done.stdout))
-
-
-ERROR_TEXTS = {TEXT["error"][0], TEXT["draw_error"][0]}
-
-
 @pytest.mark.parametrize("key", sorted(ALL_SPECS))
 @pytest.mark.parametrize("query", ["", CONSORTIUM])
 def test_every_panel_draws_a_chart_or_says_why(s_warehouse, key, query):
     content = render(key, query, s_warehouse)
-    text = _texts(content)
+    text = texts(content)
     assert not any(e in text for e in ERROR_TEXTS), text
     waiting_for_a_choice = key in ("referrals-pair", "chronic-team_doctors")  # a flow / a team to be chosen
     if key.endswith("-cards"):
@@ -84,21 +52,21 @@ def test_every_panel_draws_a_chart_or_says_why(s_warehouse, key, query):
     elif waiting_for_a_choice:
         assert "panel-message" in str(content)
     else:
-        graphs = _graphs(content)
-        assert len(graphs) == 1 and graphs[0].figure.data, f"{key}: {text}"
+        drawn = graphs(content)
+        assert len(drawn) == 1 and drawn[0].figure.data, f"{key}: {text}"
 
 
 def test_english_view_names_units_in_english(s_warehouse):
-    figure = _graphs(render("referrals-units", "?lang=en", s_warehouse))[0].figure
+    figure = graphs(render("referrals-units", "?lang=en", s_warehouse))[0].figure
     names = list(figure.data[0].y)
     assert any("Consortium" in n or "Alliance" in n or "Group" in n for n in names), names
     assert not any("医" in n for n in names)
 
 
 def test_visits_by_level_equal_the_command_line(s_warehouse):
-    figure = _graphs(render("visits-by_level", CONSORTIUM, s_warehouse))[0].figure
+    figure = graphs(render("visits-by_level", CONSORTIUM, s_warehouse))[0].figure
     shown = {trace.name: sum(trace.y) for trace in figure.data}
-    cli = _cli(
+    cli = cli_json(
         s_warehouse, "visit_count", "--by", "level", "--where", "consortium=C04", "--where", "district=990122"
     )
     names = get_catalog(s_warehouse).names["level"]
@@ -106,30 +74,32 @@ def test_visits_by_level_equal_the_command_line(s_warehouse):
 
 
 def test_referral_cards_equal_the_command_line(s_warehouse):
-    text = _texts(render("referrals-cards", CONSORTIUM, s_warehouse))
+    text = texts(render("referrals-cards", CONSORTIUM, s_warehouse))
     for kpi in ("down_referral_share", "referral_completion_rate", "referral_completion_days"):
-        value = _cli(s_warehouse, kpi, "--where", "consortium=C04", "--where", "district=990122")["value"][0]
+        value = cli_json(s_warehouse, kpi, "--where", "consortium=C04", "--where", "district=990122")[
+            "value"
+        ][0]
         assert format_kpi({"referral_completion_days": "days"}.get(kpi, "share"), value) in text
 
 
 def test_sankey_flows_equal_the_command_line(s_warehouse):
-    figure = _graphs(render("referrals-levels", "", s_warehouse))[0].figure
-    cli = _cli(s_warehouse, "referral_count", "--by", "level")
+    figure = graphs(render("referrals-levels", "", s_warehouse))[0].figure
+    cli = cli_json(s_warehouse, "referral_count", "--by", "level")
     assert sum(figure.data[0].link.value) == pytest.approx(cli["value"].sum())
 
 
 def test_chronic_funnel_equals_the_command_line(s_warehouse):
     content = render("chronic-funnel-institution", "?disease=diabetes", s_warehouse)
-    points = _graphs(content)[0].figure.data[-1]
+    points = graphs(content)[0].figure.data[-1]
     shown = {code: y for (_level, code), y in zip(points.customdata, points.y, strict=True)}
-    cli = _cli(s_warehouse, "dm_control_rate", "--by", "institution").dropna(subset=["value"])
+    cli = cli_json(s_warehouse, "dm_control_rate", "--by", "institution").dropna(subset=["value"])
     assert shown == pytest.approx(dict(zip(cli["institution_id"], cli["value"], strict=True)))
 
 
 def test_cascade_counts_agree_with_the_kpis_and_follow_up_groups(s_warehouse):
     frame = chronic.SPECS["chronic-cascade"].data(s_warehouse, _state(""))
     counts = dict(zip(frame.frame["step"], frame.frame["patients"], strict=True))
-    cli = _cli(s_warehouse, "htn_management_rate")
+    cli = cli_json(s_warehouse, "htn_management_rate")
     assert (counts["estimated"], counts["managed"]) == pytest.approx(
         (cli["denominator"][0], cli["numerator"][0])
     )
@@ -145,7 +115,7 @@ def test_cascade_has_no_estimate_for_a_consortium(s_warehouse):
 
 def test_team_detail_lists_its_doctors_as_counts(s_warehouse, team_view):
     team, _institution, query = team_view
-    figure = _graphs(render("chronic-team_doctors", query, s_warehouse))[0].figure
+    figure = graphs(render("chronic-team_doctors", query, s_warehouse))[0].figure
     doctors = {code for _level, code in figure.data[0].customdata}
     parents = get_catalog(s_warehouse).parents["doctor"]
     assert doctors and all(parents[d][1] == team for d in doctors)
@@ -178,11 +148,11 @@ def test_a_forged_click_changes_nothing(s_warehouse, forged):
 
 
 def test_chapter_narrows_the_visits_page(s_warehouse):
-    figure = _graphs(render("visits-diagnoses", "?chapter=IX", s_warehouse))[0].figure
+    figure = graphs(render("visits-diagnoses", "?chapter=IX", s_warehouse))[0].figure
     bars = figure.data[0]
     assert bars.customdata is None  # categories are the last level: nothing to click into
     shown = dict(zip(bars.y, bars.x, strict=True))
-    cli = _cli(s_warehouse, "visit_count", "--by", "icd_category", "--where", "icd_chapter=IX")
+    cli = cli_json(s_warehouse, "visit_count", "--by", "icd_category", "--where", "icd_chapter=IX")
     assert 1 < len(cli) <= 20 and all(code.startswith("I") for code in cli["icd_category"])
     assert shown == dict(zip(cli["name"], cli["value"], strict=True))
 
@@ -224,5 +194,5 @@ def test_funnel_of_a_chosen_institution_shows_its_peers(s_warehouse, team_view):
     consortium = get_catalog(s_warehouse).parents["institution"]
     assert len(data) > 1 and all(consortium[code][1] == "C04" for code in data["institution_id"])
     assert list(data.loc[data["chosen"], "institution_id"]) == [institution]
-    marker = _graphs(render("chronic-funnel-institution", query, s_warehouse))[0].figure.data[-1].marker
+    marker = graphs(render("chronic-funnel-institution", query, s_warehouse))[0].figure.data[-1].marker
     assert sorted(marker.line.width)[-1] == 3 and list(marker.line.width).count(3) == 1

@@ -11,8 +11,7 @@ from dashboard.cache import standalone_cache
 from dashboard.formatting import format_kpi
 from dashboard.state import parse_query
 from queries.catalog import get_catalog
-from tests.test_care_pages import CONSORTIUM, ERROR_TEXTS, _cli, _graphs
-from tests.test_home_callbacks import _texts
+from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +23,9 @@ def _cache():
 @pytest.fixture(scope="module")
 def busiest_drg(s_warehouse):
     """The DRG with the most discharges in the last 12 months, and the institution treating most of them."""
-    groups = _cli(s_warehouse, "discharges", "--by", "drg").dropna(subset=["value"])
+    groups = cli_json(s_warehouse, "discharges", "--by", "drg").dropna(subset=["value"])
     code = groups.sort_values("value", ascending=False)["drg_code"].iloc[0]
-    where = _cli(s_warehouse, "discharges", "--by", "institution", "--where", f"drg={code}").dropna(
+    where = cli_json(s_warehouse, "discharges", "--by", "institution", "--where", f"drg={code}").dropna(
         subset=["value"]
     )
     return code, where.sort_values("value", ascending=False)["institution_id"].iloc[0]
@@ -49,7 +48,7 @@ def test_every_panel_draws_at_every_drill_level(s_warehouse, busiest_drg, key):
         _query(s_warehouse, code, institution),
     ):
         content = render(key, query, s_warehouse)
-        text = _texts(content)
+        text = texts(content)
         assert not any(e in text for e in ERROR_TEXTS), (key, query, text)
         if key == "drg-cards":
             assert "kpi-card" in str(content)
@@ -58,35 +57,35 @@ def test_every_panel_draws_at_every_drill_level(s_warehouse, busiest_drg, key):
         elif key == "drg-cases":
             assert "AgGrid" in str(type(content.children[0])) or "panel-message" in str(content)
         else:
-            assert _graphs(content), (key, query, text)
+            assert graphs(content), (key, query, text)
 
 
 def test_cards_and_quadrant_equal_the_command_line(s_warehouse):
-    text = _texts(render("drg-cards", CONSORTIUM, s_warehouse))
+    text = texts(render("drg-cards", CONSORTIUM, s_warehouse))
     where = ["--where", "consortium=C04", "--where", "district=990122"]
     for kpi, unit in (("cmi", "index"), ("drg_grouping_rate", "share"), ("discharges", "count")):
-        assert format_kpi(unit, _cli(s_warehouse, kpi, *where)["value"][0]) in text
-    figure = _graphs(render("drg-quadrant-institution", CONSORTIUM, s_warehouse))[0].figure
+        assert format_kpi(unit, cli_json(s_warehouse, kpi, *where)["value"][0]) in text
+    figure = graphs(render("drg-quadrant-institution", CONSORTIUM, s_warehouse))[0].figure
     shown = {code: x for (_level, code), x in zip(figure.data[0].customdata, figure.data[0].x, strict=True)}
-    cli = _cli(s_warehouse, "cmi", "--by", "institution", *where).dropna(subset=["value"])
+    cli = cli_json(s_warehouse, "cmi", "--by", "institution", *where).dropna(subset=["value"])
     assert shown == pytest.approx(dict(zip(cli["institution_id"], cli["value"], strict=True)))
 
 
 def test_weight_bands_equal_the_command_line_in_band_order(s_warehouse):
-    bars = _graphs(render("drg-bands", "", s_warehouse))[0].figure.data[0]
-    cli = _cli(s_warehouse, "discharges", "--by", "weight_band")
+    bars = graphs(render("drg-bands", "", s_warehouse))[0].figure.data[0]
+    cli = cli_json(s_warehouse, "discharges", "--by", "weight_band")
     assert sum(bars.x) == pytest.approx(cli["value"].sum())
     assert list(bars.y)[::-1][:2] == ["未入组", "<0.5"]  # light to heavy from the top
 
 
 def test_group_costs_highlight_the_chosen_institution(s_warehouse, busiest_drg):
     code, institution = busiest_drg
-    bars = _graphs(render("drg-group_costs", _query(s_warehouse, code, institution), s_warehouse))[
+    bars = graphs(render("drg-group_costs", _query(s_warehouse, code, institution), s_warehouse))[
         0
     ].figure.data[0]
     colors = dict(zip((c for _level, c in bars.customdata), bars.marker.color, strict=True))
     assert colors[institution] == "#212529" and list(colors.values()).count("#212529") == 1
-    cli = _cli(s_warehouse, "avg_inpatient_cost", "--by", "institution", "--where", f"drg={code}").dropna(
+    cli = cli_json(s_warehouse, "avg_inpatient_cost", "--by", "institution", "--where", f"drg={code}").dropna(
         subset=["value"]
     )
     # suppressed units (fewer than 5 cases) are drawn as empty bars that say so: compare the others
@@ -96,14 +95,17 @@ def test_group_costs_highlight_the_chosen_institution(s_warehouse, busiest_drg):
 
 def test_drill_down_goes_mdc_adrg_drg(s_warehouse, busiest_drg):
     code, _institution = busiest_drg
-    bars = _graphs(render("drg-groups", "", s_warehouse))[0].figure.data[0]
+    bars = graphs(render("drg-groups", "", s_warehouse))[0].figure.data[0]
+    assert len(bars.customdata) > 0
     assert all(level == "group" and len(c) == 1 for level, c in bars.customdata)
     assert clicked({"points": [{"customdata": ["group", code[0]]}]}, "", s_warehouse) == f"?group={code[0]}"
-    adrgs = _graphs(render("drg-groups", f"?group={code[0]}", s_warehouse))[0].figure.data[0]
+    adrgs = graphs(render("drg-groups", f"?group={code[0]}", s_warehouse))[0].figure.data[0]
+    assert len(adrgs.customdata) > 0
     assert all(len(c) == 3 and c[0] == code[0] for _level, c in adrgs.customdata)
-    drgs = _graphs(render("drg-groups", f"?group={code[:3]}", s_warehouse))[0].figure.data[0]
+    drgs = graphs(render("drg-groups", f"?group={code[:3]}", s_warehouse))[0].figure.data[0]
+    assert len(drgs.customdata) > 0
     assert all(len(c) == 4 and c.startswith(code[:3]) for _level, c in drgs.customdata)
-    last = _graphs(render("drg-groups", f"?group={code}", s_warehouse))[0].figure.data[0]
+    last = graphs(render("drg-groups", f"?group={code}", s_warehouse))[0].figure.data[0]
     assert last.customdata is None  # a single DRG: nothing below
 
 
@@ -111,8 +113,8 @@ def test_outlier_case_list_holds_counts_and_no_identity(s_warehouse):
     content = render("drg-cases", "", s_warehouse)
     rows = content.children[0].rowData
     counts = drg.SPECS["drg-outliers"].data(s_warehouse, parse_query("")[0]).frame
-    high = _cli(s_warehouse, "high_cost_outlier_share")["numerator"][0]
-    low = _cli(s_warehouse, "low_cost_outlier_share")["numerator"][0]
+    high = cli_json(s_warehouse, "high_cost_outlier_share")["numerator"][0]
+    low = cli_json(s_warehouse, "low_cost_outlier_share")["numerator"][0]
     assert len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)
     assert not {"patient_id", "case_id"} & set(rows[0]) and {"drg_code", "cost_ratio", "kind"} <= set(rows[0])
     ratios = [r["cost_ratio"] for r in rows]
@@ -125,6 +127,6 @@ def test_outlier_case_list_follows_every_filter_the_kpis_follow(s_warehouse):
     the cases the two KPIs count."""
     rows = render("drg-cases", "?insurance=employee", s_warehouse).children[0].rowData
     where = ["--where", "insurance_type=employee"]
-    high = _cli(s_warehouse, "high_cost_outlier_share", *where)["numerator"][0]
-    low = _cli(s_warehouse, "low_cost_outlier_share", *where)["numerator"][0]
+    high = cli_json(s_warehouse, "high_cost_outlier_share", *where)["numerator"][0]
+    low = cli_json(s_warehouse, "low_cost_outlier_share", *where)["numerator"][0]
     assert 0 < len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)

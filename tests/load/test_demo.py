@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from dashboard.db import get_engine
 from dashboard.demo.build import build_demo
 from dashboard.schema import CONTRACT_TABLES
-from tests.conftest import TEST_LAST_MONTH, TEST_SEED
+from tests.support import TEST_LAST_MONTH, TEST_SEED
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ def _table_differences(path_a: str, path_b: str) -> dict[str, int]:
     return out
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # builds two more demo warehouses itself
 def test_same_seed_same_warehouse_other_seed_other_warehouse(s_warehouse, tmp_path):
     first = s_warehouse.removeprefix("duckdb:///")
     again, other = tmp_path / "again.duckdb", tmp_path / "other.duckdb"

@@ -1,5 +1,5 @@
-"""Local DRG policy as data: the file is validated, replacing it changes the results (and their cache keys),
-a year it does not cover is a clear error, and grouper versions are never averaged together."""
+"""Local DRG policy on the hand-made warehouse: replacing the file changes the results (and their cache
+keys), a year it does not cover is a clear error, and grouper versions are never averaged together."""
 
 from __future__ import annotations
 
@@ -9,24 +9,11 @@ import pytest
 
 from dashboard.cache import standalone_cache
 from dashboard.errors import UserFacingError
-from dashboard.policy import DEFAULT_POLICY_FILE, PolicyError, get_policy, parse_policy
+from dashboard.policy import get_policy
 from queries.api import comparisons, filters_for, kpi_values
 from queries.builder import NotApplicable, Request
-from tests.mini_warehouse import TABLES, build_mini_warehouse
-
-ENTRY = """
-[[policy]]
-region = "测试市"
-year = {year}
-grouper_version = "test-v1"
-base_rate = 10000
-k_high = {k_high}
-k_low = 0.5
-high_outlier_top_up = 0.9
-readmission_days = {days}
-risk_cut_points = [-1.0, 0.0, 1.0]
-level_coefficients = {{ tertiary = 1.0, secondary = 1.0, chc = 1.0, thc = 1.0, village = 1.0 }}
-"""
+from tests.support import POLICY_ENTRY as ENTRY
+from tests.support.mini_warehouse import TABLES, build_mini_warehouse
 
 
 @pytest.fixture(autouse=True)
@@ -50,43 +37,6 @@ def _value(url, kpi, **filters):
     period = filters.pop("period", "all")
     request = Request(kpi, filters_for(url, period=period, **filters))
     return float(kpi_values(url, request, threshold=1)["value"].iloc[0])
-
-
-def test_the_shipped_policy_covers_the_demo_years():
-    book = parse_policy(DEFAULT_POLICY_FILE.read_bytes(), "shipped")
-    assert {2023, 2024, 2025, 2026} <= set(book.years)
-    assert {p.grouper_version for p in book.years.values()} == {"chs-drg-1.1-demo"}
-    assert book.for_year(2025).k_high == 2.0 and book.for_year(2025).readmission_days == 31
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("policy = [", "not valid TOML"),
-        ("[other]\nx = 1", "no [[policy]] entries"),
-        (
-            ENTRY.format(year=2025, k_high=2.0, days=31).replace("base_rate = 10000\n", ""),
-            "missing base_rate",
-        ),
-        (ENTRY.format(year=2025, k_high=0.8, days=31), "0 < k_low < 1 < k_high"),
-        (ENTRY.format(year=2025, k_high="'two'", days=31), "entry 1"),
-        (ENTRY.format(year=2025, k_high=2.0, days=0), "readmission_days must be positive"),
-        (ENTRY.format(year=2025, k_high=2.0, days=31) * 2, "year 2025 appears twice"),
-        (
-            ENTRY.format(year=2025, k_high=2.0, days=31).replace("[-1.0, 0.0, 1.0]", "[1.0, 0.0]"),
-            "three increasing numbers",
-        ),
-        (
-            ENTRY.format(year=2025, k_high=2.0, days=31)
-            + ENTRY.format(year=2024, k_high=2.0, days=31).replace("测试市", "别的市"),
-            "one file per pooling region",
-        ),
-        (ENTRY.format(year=2025, k_high=2.0, days=31).replace("thc = 1.0, ", ""), "level_coefficients"),
-    ],
-)
-def test_a_malformed_policy_file_is_one_clear_error(text, message):
-    with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("+", r"\+")):
-        parse_policy(text.encode(), "policy.toml")
 
 
 def test_replacing_the_policy_file_changes_the_results(mini, monkeypatch, tmp_path):

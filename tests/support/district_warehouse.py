@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from dashboard.schema import metadata
-from tests.mini_warehouse import build_mini_warehouse
+from tests.support.mini_warehouse import build_mini_warehouse
 
 # district -> (kind, {age band: (people per sex, admissions per sex)})
 DISTRICTS = {

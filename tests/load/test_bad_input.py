@@ -13,7 +13,7 @@ from dashboard.db import check_warehouse, create_engine
 from dashboard.demo import build as build_module
 from dashboard.demo.build import build_demo
 from dashboard.errors import WarehouseIncomplete, WarehouseUnavailable
-from tests.conftest import TEST_LAST_MONTH
+from tests.support import TEST_LAST_MONTH
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -84,6 +84,7 @@ def test_unfinished_build_marker_is_refused(s_warehouse, tmp_path):
         check_warehouse(create_engine(f"duckdb:///{copy}"))
 
 
+@pytest.mark.slow  # builds a demo warehouse itself
 def test_interrupted_build_leaves_no_file_and_keeps_the_old_one(tmp_path, monkeypatch):
     target = tmp_path / "warehouse.duckdb"
     url = f"duckdb:///{target}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +13,7 @@ from callbacks.shell import render_breadcrumb_and_options
 from dashboard import ids
 from dashboard.cache import standalone_cache
 from queries.views import HOME_KPIS
+from tests.support import PROJECT_ROOT, texts
 
 
 @pytest.fixture(autouse=True)
@@ -21,24 +21,11 @@ def _cache():
     standalone_cache(None)
 
 
-def _texts(component) -> str:
-    out, stack = [], [component]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str | int | float):
-            out.append(str(node))
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-        elif hasattr(node, "children"):
-            stack.append(node.children)
-    return " ".join(out)
-
-
 def test_cards_show_every_home_kpi(s_warehouse):
     content = render_cards("?consortium=C04", s_warehouse)
     grid = next(c for c in content if c is not None)
     assert len(grid.children) == len(HOME_KPIS)
-    text = _texts(content)
+    text = texts(content)
     assert "基层就诊率" in text and "目标" in text and "同比" in text and "环比" in text
 
 
@@ -59,7 +46,7 @@ def test_breadcrumb_and_cascading_options(s_warehouse):
     assert [c["label"] for c in crumbs] == ["全市", "平湖县", "平湖县紧密型医共体"]
     assert crumbs[0]["href"] == "/" and crumbs[-1]["active"]
     assert len(districts) == 8 and [o["value"] for o in consortia] == ["C04"]
-    assert all(o["value"] in {f"I{n:03d}" for n in range(1, 70)} for o in institutions)
+    assert institutions and all(o["value"] in {f"I{n:03d}" for n in range(1, 70)} for o in institutions)
     assert teams and len(teams) < 40
 
 
@@ -130,5 +117,5 @@ def test_the_browser_guard_knows_the_filter_ids():
     from callbacks.shell import FILTER_ORDER
 
     assert [ids.FILTERS[name] for name in FILTER_ORDER] == [f"filter-{name}" for name in FILTER_ORDER]
-    script = (Path(__file__).resolve().parents[1] / "assets" / "filters.js").read_text(encoding="utf-8")
+    script = (PROJECT_ROOT / "assets" / "filters.js").read_text(encoding="utf-8")
     assert str(list(FILTER_ORDER)).replace("'", '"') in script

@@ -8,9 +8,7 @@ import sqlalchemy as sa
 from dashboard.db import check_warehouse, create_engine
 from dashboard.demo.build import build_demo
 from dashboard.schema import CONTRACT_TABLES, fact_inpatient, fact_visit
-from tests.conftest import TEST_LAST_MONTH, TEST_SEED
-
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+from tests.support import TEST_LAST_MONTH, TEST_SEED
 
 MONEY = [
     (fact_visit, "total_cost"),
@@ -67,6 +65,7 @@ def test_postgres_warehouse_is_complete_with_constraints(pg_loaded):
         engine.dispose()
 
 
+@pytest.mark.slow  # builds a demo warehouse itself
 def test_a_failed_reload_leaves_the_previous_warehouse(pg_loaded, monkeypatch):
     url, _ = pg_loaded
     engine = create_engine(url)

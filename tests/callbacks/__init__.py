@@ -1,0 +1,1 @@
+"""The app factory and pages, and every page's callbacks called directly as functions."""

@@ -1,0 +1,1 @@
+"""The KPI layer: mini warehouse values, compilation, cache, scope, comparisons, district verdicts."""

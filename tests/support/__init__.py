@@ -1,0 +1,207 @@
+"""What the tests share: constants, component-tree walkers, the command-line runner and browser helpers.
+
+Test modules import shared helpers from here only, never from another test module or from conftest.py;
+fixtures live in tests/conftest.py, which takes its constants from here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from dash import dcc
+
+from dashboard.i18n import TEXT
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+
+# The demo warehouse of the test session: its last month and seed
+TEST_LAST_MONTH = dt.date(2026, 10, 1)
+TEST_SEED = 2025
+
+CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
+ERROR_TEXTS = {TEXT["error"][0], TEXT["draw_error"][0]}
+
+# One [[policy]] entry of a policy file, to .format(year=…, k_high=…, days=…)
+POLICY_ENTRY = """
+[[policy]]
+region = "测试市"
+year = {year}
+grouper_version = "test-v1"
+base_rate = 10000
+k_high = {k_high}
+k_low = 0.5
+high_outlier_top_up = 0.9
+readmission_days = {days}
+risk_cut_points = [-1.0, 0.0, 1.0]
+level_coefficients = {{ tertiary = 1.0, secondary = 1.0, chc = 1.0, thc = 1.0, village = 1.0 }}
+"""
+
+
+# --- Dash component trees ----------------------------------------------------------------------------------
+
+
+def texts(component) -> str:
+    """Every string in a component tree, in document order, joined by single spaces."""
+    out, stack = [], [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str | int | float):
+            out.append(str(node))
+        elif isinstance(node, list | tuple):
+            stack.extend(reversed(node))
+        elif hasattr(node, "children"):
+            stack.append(node.children)
+    return " ".join(out)
+
+
+def graphs(component) -> list:
+    """Every dcc.Graph in a component tree."""
+    out, stack = [], [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dcc.Graph):
+            out.append(node)
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif hasattr(node, "children"):
+            stack.append(node.children)
+    return out
+
+
+# --- the command line --------------------------------------------------------------------------------------
+
+
+def cli_json(url: str, *args: str) -> pd.DataFrame:
+    """`python -m dashboard kpi … --format json`, run for real."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "kpi", *args, "--format", "json", "--database-url", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return pd.DataFrame(json.loads(done.stdout))
+
+
+# --- the KPI layer -----------------------------------------------------------------------------------------
+
+
+def plan_or_none(kpi, request):
+    """The KPI's query plan for a request, or None where the KPI does not apply to it."""
+    from queries.builder import NotApplicable, build_plan
+
+    try:
+        return build_plan(kpi, request, None)
+    except NotApplicable:
+        return None
+
+
+# --- a real browser (dash_duo) -----------------------------------------------------------------------------
+
+
+def start_home(dash_duo, url, path="/"):
+    """The app on ``url``, opened at ``path``, once the home page's first card shows a value."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    dash_duo.start_server(create_app(Settings(database_url=url)))
+    dash_duo.driver.set_window_size(1400, 2200)  # tall enough that the whole scorecard is on screen
+    if path != "/":
+        dash_duo.driver.get(dash_duo.server_url + path)
+    dash_duo.wait_for_element("#card-primary_care_visit_share .kpi-value", timeout=30)
+
+
+def open_page(dash_duo, url, path):
+    """The app on ``url``, opened at ``path`` (without waiting for anything)."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    dash_duo.start_server(create_app(Settings(database_url=url)))
+    dash_duo.driver.set_window_size(1400, 2200)
+    dash_duo.driver.get(dash_duo.server_url + path)
+
+
+def click(dash_duo, element):
+    """A real click, retried while a loading overlay still covers the element."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    deadline = time.time() + 10
+    while True:
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            if time.time() > deadline:
+                dash_duo.driver.save_screenshot("/tmp/click-failure.png")
+                raise
+            time.sleep(0.2)
+
+
+def settle(dash_duo, quiet: float = 0.4, timeout: float = 20):
+    """Wait until no callback has been running for ``quiet`` seconds (Dash marks loading components)."""
+    deadline, calm_since = time.time() + timeout, None
+    while time.time() < deadline:
+        busy = dash_duo.driver.execute_script(
+            "return document.querySelectorAll('[data-dash-is-loading=\"true\"]').length"
+        )
+        if busy:
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.time()
+        elif time.time() - calm_since >= quiet:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the page kept loading")
+
+
+def click_row(dash_duo, code):
+    """Click the name cell of the AG Grid row whose id is ``code``."""
+    selector = f'.ag-row[row-id="{code}"] .ag-cell[col-id="name"]'
+    dash_duo.wait_for_element(selector, timeout=20)
+    settle(dash_duo)
+    click(dash_duo, dash_duo.find_element(selector))
+
+
+def wait_url(dash_duo, fragment):
+    """Wait until the browser's URL contains ``fragment``."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if fragment in dash_duo.driver.current_url:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{fragment} not in {dash_duo.driver.current_url}")
+
+
+def chart(dash_duo, panel: str, selector: str = ".main-svg"):
+    """The first ``selector`` inside a panel's chart, once the chart is drawn."""
+    dash_duo.wait_for_element(f"#panel-{panel} .js-plotly-plot {selector}", timeout=30)
+    settle(dash_duo)
+    found = dash_duo.find_element(f"#panel-{panel} .js-plotly-plot {selector}")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", found)
+    return found
+
+
+def click_until(dash_duo, panel: str, selector: str, fragment):
+    """A real mouse click on a chart mark (Plotly reads clicks from the layer above its marks), repeated
+    until the URL shows ``fragment`` (or satisfies it, if it is a function of the URL): a click landing
+    while Plotly still lays out the chart is ignored."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    done = fragment if callable(fragment) else (lambda url: fragment in url)
+    for _attempt in range(4):
+        element = chart(dash_duo, panel, selector)
+        time.sleep(0.3)  # let the scroll finish before the mouse moves
+        ActionChains(dash_duo.driver).move_to_element(element).pause(0.3).click().perform()
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if done(dash_duo.driver.current_url):
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"clicking {selector} in {panel} never led to {fragment}")

@@ -1,0 +1,1 @@
+"""Pure pieces, no warehouse: formatting, DRG codes, calendar, stats, policy, lint, import rule, figures."""

@@ -1,0 +1,46 @@
+"""Local DRG policy as data: the shipped file covers the demo years, and a malformed file is one clear
+error."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.policy import DEFAULT_POLICY_FILE, PolicyError, parse_policy
+from tests.support import POLICY_ENTRY as ENTRY
+
+
+def test_the_shipped_policy_covers_the_demo_years():
+    book = parse_policy(DEFAULT_POLICY_FILE.read_bytes(), "shipped")
+    assert {2023, 2024, 2025, 2026} <= set(book.years)
+    assert {p.grouper_version for p in book.years.values()} == {"chs-drg-1.1-demo"}
+    assert book.for_year(2025).k_high == 2.0 and book.for_year(2025).readmission_days == 31
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("policy = [", "not valid TOML"),
+        ("[other]\nx = 1", "no [[policy]] entries"),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31).replace("base_rate = 10000\n", ""),
+            "missing base_rate",
+        ),
+        (ENTRY.format(year=2025, k_high=0.8, days=31), "0 < k_low < 1 < k_high"),
+        (ENTRY.format(year=2025, k_high="'two'", days=31), "entry 1"),
+        (ENTRY.format(year=2025, k_high=2.0, days=0), "readmission_days must be positive"),
+        (ENTRY.format(year=2025, k_high=2.0, days=31) * 2, "year 2025 appears twice"),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31).replace("[-1.0, 0.0, 1.0]", "[1.0, 0.0]"),
+            "three increasing numbers",
+        ),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31)
+            + ENTRY.format(year=2024, k_high=2.0, days=31).replace("测试市", "别的市"),
+            "one file per pooling region",
+        ),
+        (ENTRY.format(year=2025, k_high=2.0, days=31).replace("thc = 1.0, ", ""), "level_coefficients"),
+    ],
+)
+def test_a_malformed_policy_file_is_one_clear_error(text, message):
+    with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("+", r"\+")):
+        parse_policy(text.encode(), "policy.toml")
