@@ -1,4 +1,9 @@
-"""Behaviour, one module per page plus the shared frame; each has ``register(app, settings)``."""
+"""Behaviour, one module per page (named as in ``pages/``) plus the shared frame (``shell``) and what every
+panel shares (``panels``); each has ``register(app, settings)``. A callback turns the URL into a view, asks the
+query layer's face, and hands the answer to a UI builder: no SQL, no words, no presentation of its own.
+
+May import: dashboard.core, dashboard.ui, queries.
+"""
 
 from callbacks import (
     chronic,

@@ -1,18 +1,17 @@
-"""Definitions page: the registry as a bilingual table."""
+"""指标定义 page: the registry as a bilingual table."""
 
 from __future__ import annotations
 
 from dash import Input, Output
 
-from dashboard import ids
-from dashboard.components.definitions import definitions_table
-from dashboard.state import parse_query
-from queries.registry import KPIS
+from callbacks.panels import view_state
+from dashboard.ui import ids
+from dashboard.ui.components.definitions import definitions_table
+from queries.definitions import definitions
 
 
 def render(search: str | None):
-    state, _ = parse_query(search or "")
-    return definitions_table(KPIS, state.lang)
+    return definitions_table(definitions(), view_state(search).lang)
 
 
 def register(app, settings) -> None:

@@ -1,84 +1,66 @@
-"""Home page: KPI cards, scorecard with drill-down, red-red list, downloads."""
+"""运营总览 page: KPI cards, the member scorecard with drill-down, the red-red list, downloads."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, no_update
+from dash import Input, Output, State, ctx, dcc, no_update
 
-from dashboard import ids
-from dashboard.components.kpi_cards import cards_grid, cards_table
-from dashboard.components.scorecard import red_red_list, scorecard_grid, scorecard_rows
-from dashboard.downloads import csv_bytes, xlsx_bytes
-from dashboard.errors import UserFacingError
-from dashboard.i18n import t
-from dashboard.state import parse_query
-from queries.registry import REGISTRY
-from queries.views import HOME_KPIS, drill_target, home_cards, scorecard
+from callbacks.panels import view_state
+from dashboard.core.errors import UserFacingError
+from dashboard.ui import ids
+from dashboard.ui.components.kpi_cards import cards_table, cards_with_notice
+from dashboard.ui.components.scorecard import error_alert, scorecard_panel
+from dashboard.ui.exports import csv_bytes, readable, xlsx_bytes
+from dashboard.ui.words import t, tell
+from queries.definitions import REGISTRY
+from queries.home import HOME_KPIS, home_cards, scorecard
+from queries.selection import View, drill_target
 
 
 def render_cards(search: str | None, database_url: str):
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     try:
-        selection, cards = home_cards(database_url, state)
+        data = home_cards(View(database_url, state))
     except UserFacingError as exc:
-        return dbc.Alert(t("error", state.lang) + str(exc), color="danger")
-    notice = (
-        dbc.Alert(t("bad_url", state.lang) + ", ".join(selection.dropped), color="warning", className="py-2")
-        if selection.dropped
-        else None
-    )
-    return [notice, cards_grid(cards, state.lang)]
+        return error_alert(t("error", state.lang) + tell(exc, state.lang))
+    return cards_with_notice(data.meta["cards"], data.meta["dropped"], state.lang)
 
 
 def render_scorecard(search: str | None, database_url: str):
-    state, _ = parse_query(search or "")
-    lang = state.lang
+    state = view_state(search)
     try:
-        _selection, child, long, red = scorecard(database_url, state)
+        data = scorecard(View(database_url, state))
     except UserFacingError as exc:
-        return dbc.Alert(str(exc), color="danger"), "", None
-    if child is None or long.empty:
-        return (
-            dbc.Alert(t("no_data", lang), color="light"),
-            t("scorecard", lang),
-            red_red_list(red, REGISTRY, lang),
-        )
-    order = [k for k in HOME_KPIS if k in set(long["kpi"])]
-    grid = scorecard_grid(scorecard_rows(long, REGISTRY, lang), REGISTRY, order, lang, t(child, lang))
-    return grid, f"{t('scorecard', lang)} · {t(child, lang)}", red_red_list(red, REGISTRY, lang)
+        return error_alert(tell(exc, state.lang)), "", None
+    return scorecard_panel(data.frame, data.meta, REGISTRY, HOME_KPIS, state.lang)
 
 
 def drill(cell, search: str | None, database_url: str):
     """A click on a unit re-scopes the page to it."""
     if not cell or not cell.get("rowId"):
         return no_update
-    state, _ = parse_query(search or "")
-    target = drill_target(database_url, state, cell["rowId"])
+    target = drill_target(View(database_url, view_state(search)), cell["rowId"])
     return target.to_query() if target else no_update
 
 
-def download(_csv_cards, _xlsx_cards, _csv_score, _xlsx_score, search, database_url: str, triggered: str):
-    state, _ = parse_query(search or "")
+def download(search, database_url: str, triggered: str):
+    state = view_state(search)
+    view = View(database_url, state)
     if triggered in (ids.DOWNLOAD_CARDS_CSV, ids.DOWNLOAD_CARDS_XLSX):
-        _selection, cards = home_cards(database_url, state)
-        frame, name = cards_table(cards, state.lang), "kpi_cards"
+        frame, name = cards_table(home_cards(view).meta["cards"], state.lang), "kpi_cards"
     else:
-        _selection, _child, frame, _red = scorecard(database_url, state)
-        name = "scorecard"
+        frame, name = readable(scorecard(view).frame, state.lang), "scorecard"
     if triggered in (ids.DOWNLOAD_CARDS_CSV, ids.DOWNLOAD_SCORECARD_CSV):
         return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")
     return dcc.send_bytes(xlsx_bytes(frame, name), f"{name}.xlsx")
 
 
 def register(app, settings) -> None:
-    from dash import ctx
-
     url = settings.database_url
     app.callback(Output(ids.HOME_CARDS, "children"), Input(ids.PAGES_LOCATION, "search"))(
         lambda search: render_cards(search, url)
     )
     app.callback(
-        Output("home-scorecard-container", "children"),
+        Output(ids.HOME_SCORECARD_CONTAINER, "children"),
         Output(ids.HOME_SCORECARD_TITLE, "children"),
         Output(ids.HOME_RED_RED, "children"),
         Input(ids.PAGES_LOCATION, "search"),
@@ -104,4 +86,4 @@ def register(app, settings) -> None:
         Input(ids.DOWNLOAD_SCORECARD_XLSX, "n_clicks"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
-    )(lambda a, b, c, d, search: download(a, b, c, d, search, url, ctx.triggered_id))
+    )(lambda _a, _b, _c, _d, search: download(search, url, ctx.triggered_id))

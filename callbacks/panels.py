@@ -1,5 +1,7 @@
 """Behaviour every page panel shares: drawing a panel from its data, downloading the data behind it, and
-drilling down from a click on a chart. Pages' callback modules declare their panels as PanelSpecs."""
+drilling down from a click on a chart. Each page's callback module declares its panels as PanelSpecs and
+registers them on the app it is given; a page that lays out a panel nobody registered stops the app at
+start-up (``check_panels``)."""
 
 from __future__ import annotations
 
@@ -10,121 +12,103 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
-from dashboard import ids
-from dashboard.components.kpi_cards import cards_grid, cards_table
-from dashboard.components.panels import graph, message
-from dashboard.downloads import csv_bytes, xlsx_bytes
-from dashboard.errors import UserFacingError
-from dashboard.i18n import t
-from dashboard.state import ViewState, parse_query
-from queries.catalog import get_catalog
-from queries.filters import DIMENSIONS
-from queries.panels import PanelData, cards_panel
-from queries.views import drill_state
+from dashboard.core.errors import UserFacingError
+from dashboard.core.messages import Message
+from dashboard.core.state import ViewState, parse_query
+from dashboard.ui import ids
+from dashboard.ui.components.kpi_cards import cards_grid, cards_table
+from dashboard.ui.components.panels import graph, message
+from dashboard.ui.exports import csv_bytes, readable, xlsx_bytes
+from dashboard.ui.words import t, tell, unit_names
+from queries.panels import PanelData
+from queries.selection import View, drill_state
 
 log = logging.getLogger(__name__)
+PANELS_EXTENSION = "dashboard.panels"
 
 
 @dataclass(frozen=True)
 class PanelSpec:
-    data: Callable[[str, ViewState], PanelData]  # (database_url, state) -> the panel's data
-    draw: Callable  # (data, state, names) -> a figure, or a component for panels that are not charts
+    data: Callable[[View], PanelData]  # the panel's data for a view
+    draw: Callable  # (data, state) -> a figure, or a component for panels that are not charts
     table: Callable[[PanelData, str], pd.DataFrame] | None = None  # the download, if not data.frame
     note: Callable[[PanelData, str], str] | None = None  # a line under the chart (method, what is left out)
 
 
-def cards_spec(kpis, extra=lambda state: (), state_for=lambda state: state) -> PanelSpec:
-    """A page's KPI cards as a panel: ``kpis`` (a tuple, or a function of the state), the page's own
-    filters ``extra(state)``, and ``state_for`` to adjust the view state the cards are computed for."""
-
-    def data(database_url: str, state: ViewState) -> PanelData:
-        chosen = kpis(state) if callable(kpis) else kpis
-        return cards_panel(database_url, state_for(state), chosen, extra(state))
-
+def cards_spec(data: Callable[[View], PanelData]) -> PanelSpec:
+    """A page's KPI cards as a panel: the cards drawn, their numbers as the download."""
     return PanelSpec(
         data,
-        lambda data, state, names: cards_grid(data.meta["cards"], state.lang),
+        lambda data, state: cards_grid(data.meta["cards"], state.lang),
         table=lambda data, lang: cards_table(data.meta["cards"], lang),
     )
 
 
-PANELS: dict[str, PanelSpec] = {}
 # customdata levels that choose something on a page rather than a unit: level -> ViewState field
 PAGE_CHOICES = {"chapter": "chapter", "group": "group"}
 
 
-class Names:
-    """Names of codes in the view's language, for labelling charts."""
-
-    def __init__(self, database_url: str, lang: str):
-        self._catalog, self.lang = get_catalog(database_url), lang
-
-    def __call__(self, dimension: str) -> dict[str, str]:
-        table = self._catalog.names if self.lang == "zh" else self._catalog.names_en
-        return table.get(dimension, {})
+def panels_of(app) -> dict[str, PanelSpec]:
+    """The panels registered on ``app`` (kept with its Flask server's extensions, one book per app)."""
+    return app.server.extensions.setdefault(PANELS_EXTENSION, {})
 
 
-# the dimension behind a frame's first column, to name its units in the viewer's language
-_DIMENSION_OF_COLUMN = {column: dimension for dimension, (column, _zh, _en) in DIMENSIONS.items()}
-_DIMENSION_OF_COLUMN |= {"district_code": "district", "level": "level"}
+def register_panels(app, specs: dict[str, PanelSpec]) -> None:
+    """Make a page's panels known to the app's one MATCH callback that draws them all."""
+    book = panels_of(app)
+    for key, spec in specs.items():
+        if key in book:
+            raise ValueError(f"panel {key!r} is registered twice")
+        book[key] = spec
 
 
-def localised_names(frame: pd.DataFrame, dimension: str, database_url: str, lang: str) -> pd.DataFrame:
-    """``frame`` with its ``name`` column in ``lang`` for the codes in its first column."""
-    if lang == "zh" or frame.empty:
-        return frame
-    table = Names(database_url, lang)(dimension)
-    return frame.assign(name=[table.get(str(code), str(code)) for code in frame.iloc[:, 0]])
+def check_panels(app, laid_out: set[str]) -> None:
+    """Every panel a page lays out has a spec, and every spec is laid out by some page.
+
+    Raises:
+        RuntimeError: at start-up, naming the panels; a missing spec would otherwise show "no data" forever.
+    """
+    registered = set(panels_of(app))
+    missing, unused = sorted(laid_out - registered), sorted(registered - laid_out)
+    if missing or unused:
+        raise RuntimeError(
+            f"panels laid out but not registered: {missing}; registered but not laid out: {unused}"
+        )
 
 
-def localised(data: PanelData, names: Names) -> PanelData:
-    """The data with its units' ``name`` column in the viewer's language (queries name them in Chinese)."""
-    frame = data.frame
-    if names.lang == "zh" or "name" not in frame or frame.empty:
-        return data
-    dimension = _DIMENSION_OF_COLUMN.get(frame.columns[0])
-    if dimension is None:
-        return data
-    table = names(dimension)
-    labels = [
-        table.get(str(code), str(code)) if code == code and code is not None else "(none)"
-        for code in frame.iloc[:, 0]
-    ]
-    return replace(data, frame=frame.assign(name=labels))
-
-
-def render(key: str, search: str | None, database_url: str):
+def render(spec: PanelSpec, key: str, search: str | None, database_url: str):
+    """A panel's body for the URL's view: its chart (with its note), a component, or a message saying why not."""
     state, _ = parse_query(search or "")
-    spec = PANELS[key]
+    lang = state.lang
     try:
-        data = spec.data(database_url, state)
+        data = spec.data(View(database_url, state))
     except UserFacingError as exc:
-        return message(t("error", state.lang) + str(exc))
+        return message(t("error", lang) + tell(exc, lang))
     if data.message:
-        return message(data.message)
+        return message(tell(data.message, lang))
     if data.frame.empty:
-        return message(t("no_data", state.lang))
-    names = Names(database_url, state.lang)
-    data = localised(data, names)
+        return message(tell(Message.of("no_data"), lang))
+    data = replace(data, frame=unit_names(data.frame, lang))
     try:
-        drawn = spec.draw(data, state, names)
+        drawn = spec.draw(data, state)
     except Exception:  # a drawing bug must not leave a spinner forever: say so, and log it for us
         log.exception("panel %s could not be drawn", key)
-        return message(t("draw_error", state.lang))
+        return message(t("draw_error", lang))
     if not hasattr(drawn, "to_plotly_json") or not hasattr(drawn, "layout"):
         return drawn  # a component (cards, a table) rather than a figure
-    return graph(key, drawn, spec.note(data, state.lang) if spec.note else "")
+    return graph(key, drawn, spec.note(data, lang) if spec.note else "")
 
 
-def download(_csv, _xlsx, search: str | None, database_url: str, triggered) -> dict:
+def download(book: dict[str, PanelSpec], triggered, search: str | None, database_url: str) -> dict:
+    """The data behind a panel as CSV (with a BOM, for Excel) or xlsx; a forged panel key is refused."""
     key = triggered.get("panel") if isinstance(triggered, dict) else None
-    spec = PANELS.get(key)
+    spec = book.get(key)
     if spec is None:
         log.warning("download of unknown panel %r refused", key)
         return no_update
     state, _ = parse_query(search or "")
-    data = localised(spec.data(database_url, state), Names(database_url, state.lang))
-    frame = spec.table(data, state.lang) if spec.table else data.frame
+    data = spec.data(View(database_url, state))
+    frame = spec.table(data, state.lang) if spec.table else readable(data.frame, state.lang)
     name = key.replace("-", "_")
     if triggered.get("type") == "panel-csv":
         return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")
@@ -144,7 +128,7 @@ def clicked(click, search: str | None, database_url: str) -> str:
         if level in PAGE_CHOICES:  # a page's own drill-down (an ICD-10 chapter, a DRG group)
             new = replace(state, **{PAGE_CHOICES[level]: code})
         else:
-            new = drill_state(database_url, state, level, code)
+            new = drill_state(View(database_url, state), level, code)
     if new is None:
         return no_update
     checked, ignored = parse_query(new.to_query())  # a forged click cannot put junk into the URL
@@ -154,38 +138,59 @@ def clicked(click, search: str | None, database_url: str) -> str:
     return query if query != (search or "") else no_update
 
 
-def register_panels(app, specs: dict[str, PanelSpec], database_url: str) -> None:
-    """Make a page's panels known to the one MATCH callback that draws them all."""
-    PANELS.update(specs)
-
-
-def draw(_trigger, search: str | None, database_url: str, key: str):
+def draw(book: dict[str, PanelSpec], key: str, search: str | None, database_url: str):
     """A panel's body. Dash Pages re-creates a page's panels whenever the URL changes, and every new panel
     fires this once, in its own request: the panels of a page load in parallel and appear as each is ready.
     One pattern-matching callback instead of one per panel keeps the browser's callback graph small."""
-    if key not in PANELS:
+    spec = book.get(key)
+    if spec is None:  # only a forged request gets here: start-up checked every laid-out panel
         log.warning("drawing of unknown panel %r refused", key)
-        return message(t("no_data", parse_query(search or "")[0].lang))
-    return render(key, search, database_url)
+        return message(tell(Message.of("no_data"), parse_query(search or "")[0].lang))
+    return render(spec, key, search, database_url)
 
 
 def register(app, settings) -> None:
     url = settings.database_url
+    book = panels_of(app)
     app.callback(
         Output(ids.panel_body(MATCH), "children"),
         Input(ids.panel_trigger(MATCH), "data"),
         State(ids.PAGES_LOCATION, "search"),
-    )(lambda trigger, search: draw(trigger, search, url, ctx.outputs_list["id"]["panel"]))
+    )(lambda _trigger, search: draw(book, ctx.outputs_list["id"]["panel"], search, url))
     app.callback(
         Output(ids.panel_file(MATCH), "data"),
         Input(ids.panel_csv(MATCH), "n_clicks"),
         Input(ids.panel_xlsx(MATCH), "n_clicks"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
-    )(lambda a, b, search: download(a, b, search, url, ctx.triggered_id))
+    )(lambda _csv, _xlsx, search: download(book, ctx.triggered_id, search, url))
     app.callback(
         Output(ids.PAGES_LOCATION, "search", allow_duplicate=True),
         Input(ids.panel_graph(ALL), "clickData"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
-    )(lambda clicks, search: clicked(ctx.triggered[0]["value"] if ctx.triggered else None, search, url))
+    )(lambda _clicks, search: clicked(ctx.triggered[0]["value"] if ctx.triggered else None, search, url))
+
+
+def view_state(search: str | None) -> ViewState:
+    """The view state of a URL's query string (what every callback starts from)."""
+    return parse_query(search or "")[0]
+
+
+def panels_laid_out(pages) -> set[str]:
+    """The panel keys the pages lay out (each page's default layout, walked for panel triggers)."""
+    keys: set[str] = set()
+    for page in pages:
+        stack = [page["layout"]() if callable(page["layout"]) else page["layout"]]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list | tuple):
+                stack.extend(node)
+                continue
+            node_id = getattr(node, "id", None)
+            if isinstance(node_id, dict) and node_id.get("type") == "panel-trigger":
+                keys.add(node_id["panel"])
+            children = getattr(node, "children", None)
+            if children is not None:
+                stack.append(children)
+    return keys

@@ -4,41 +4,40 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from callbacks.panels import localised_names
-from dashboard import ids
-from dashboard.components.panels import message
-from dashboard.components.report import slides
-from dashboard.errors import UserFacingError
-from dashboard.i18n import t
-from dashboard.report_export import report_pdf, report_xlsx
-from dashboard.state import parse_query
-from queries.hospital_report import hospitals, report
-from queries.views import drill_state
+from callbacks.panels import view_state
+from dashboard.core.errors import UserFacingError
+from dashboard.ui import ids
+from dashboard.ui.components.panels import message
+from dashboard.ui.components.report import slides
+from dashboard.ui.report_files import report_pdf, report_xlsx
+from dashboard.ui.words import t, tell
+from queries.report import hospitals, report
+from queries.selection import View, drill_state
 
 
 def render_slides(search: str | None, database_url: str):
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     try:
-        data = report(database_url, state)
+        data = report(View(database_url, state))
     except UserFacingError as exc:
-        return message(t("error", state.lang) + str(exc))
+        return message(t("error", state.lang) + tell(exc, state.lang))
     if data.message:
-        return message(data.message)
-    peers = localised_names(data.meta["peers"], "institution", database_url, state.lang)
-    return slides(data.frame, {**data.meta, "peers": peers}, state.lang)
+        return message(tell(data.message, state.lang))
+    return slides(data.frame, data.meta, state.lang)
 
 
 def pick(code: str | None, search: str | None, database_url: str):
-    state, _ = parse_query(search or "")
+    """Choosing a hospital scopes the view to it (its district and consortium too)."""
+    state = view_state(search)
     if not code or code == state.institution:
         return no_update
-    new = drill_state(database_url, state, "institution", code)
+    new = drill_state(View(database_url, state), "institution", code)
     return new.to_query() if new else no_update
 
 
-def export(_pdf, _xlsx, search: str | None, database_url: str, triggered: str):
-    state, _ = parse_query(search or "")
-    data = report(database_url, state)
+def export(search: str | None, database_url: str, triggered: str):
+    state = view_state(search)
+    data = report(View(database_url, state))
     if data.message or data.frame.empty:
         return no_update
     name = f"report_{data.meta['institution']}"
@@ -50,7 +49,7 @@ def export(_pdf, _xlsx, search: str | None, database_url: str, triggered: str):
 def register(app, settings) -> None:
     url = settings.database_url
     app.callback(Output(ids.REPORT_HOSPITAL, "options"), Input(ids.PAGES_LOCATION, "search"))(
-        lambda search: hospitals(url, parse_query(search or "")[0].lang)
+        lambda search: hospitals(View(url, view_state(search)))
     )
     app.callback(Output(ids.REPORT_SLIDES, "children"), Input(ids.PAGES_LOCATION, "search"))(
         lambda search: render_slides(search, url)
@@ -67,7 +66,7 @@ def register(app, settings) -> None:
         Input(ids.REPORT_XLSX, "n_clicks"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
-    )(lambda a, b, search: export(a, b, search, url, ctx.triggered_id))
+    )(lambda _pdf, _xlsx, search: export(search, url, ctx.triggered_id))
     # Presentation mode lives in the browser (assets/presentation.js): full screen, arrows, Esc.
     app.clientside_callback(
         "function(n) { if (n) { window.reportPresentation.start(); } return window.dash_clientside.no_update; }",

@@ -7,22 +7,22 @@ from dataclasses import replace
 import dash
 from dash import ClientsideFunction, Input, Output, State, no_update
 
-from dashboard import ids
-from dashboard.components.shell import breadcrumb_items, language_link, navigation
-from dashboard.errors import UserFacingError
-from dashboard.i18n import t
-from dashboard.state import DRILL_LEVELS, parse_query
-from queries.catalog import get_catalog
-from queries.views import breadcrumb, filter_options
+from callbacks.panels import view_state
+from dashboard.core.errors import UserFacingError
+from dashboard.core.state import DRILL_LEVELS
+from dashboard.ui import ids
+from dashboard.ui.components.shell import breadcrumb_items, data_as_of, language_link, navigation
+from queries.selection import View, breadcrumb, filter_options
+from queries.warehouse import data_as_of as data_end
 
 
 def render_frame(search: str | None, pathname: str | None, database_url: str):
     """Nav, data-as-of text, language link text and href, for the current URL."""
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 50))
     nav = navigation(pages, state, pathname or "/")
     try:
-        as_of = f"{t('data_as_of', state.lang)} {get_catalog(database_url).period_end}"
+        as_of = data_as_of(data_end(database_url), state.lang)
     except UserFacingError:
         as_of = ""
     label, href = language_link(state)
@@ -30,10 +30,10 @@ def render_frame(search: str | None, pathname: str | None, database_url: str):
 
 
 def render_breadcrumb_and_options(search: str | None, pathname: str | None, database_url: str):
-    state, _ = parse_query(search or "")
+    view = View(database_url, view_state(search))
     try:
-        crumbs = breadcrumb_items(breadcrumb(database_url, state, state.lang), pathname or "/")
-        options = filter_options(database_url, state, state.lang)
+        crumbs = breadcrumb_items(breadcrumb(view), pathname or "/", view.state.lang)
+        options = filter_options(view)
     except UserFacingError:
         return [], [], [], [], []
     return crumbs, options["district"], options["consortium"], options["institution"], options["team"]
@@ -53,7 +53,7 @@ def filters_to_url(change, search):
         return no_update
     if len(change["values"]) != len(FILTER_ORDER) or change.get("changed") not in ids.FILTERS.values():
         return no_update
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     given = dict(zip(FILTER_ORDER, change["values"], strict=True))
     changed = {ids.FILTERS[k]: k for k in ids.FILTERS}[change["changed"]]
     new = replace(

@@ -1,24 +1,27 @@
-"""Warehouse page: fill the overview."""
+"""数据概况 page: what the warehouse holds and for which period."""
 
 from __future__ import annotations
 
 from dash import Input, Output
 
-from dashboard import ids
-from dashboard.components.warehouse import error_panel, summary_panel
-from dashboard.errors import UserFacingError
+from callbacks.panels import view_state
+from dashboard.core.errors import UserFacingError
+from dashboard.ui import ids
+from dashboard.ui.components.warehouse import error_panel, summary_panel
+from dashboard.ui.words import tell
 from queries.warehouse import warehouse_summary
 
 
-def render_summary(_trigger, database_url: str):
+def render_summary(search: str | None, database_url: str):
+    lang = view_state(search).lang
     try:
         summary = warehouse_summary(database_url)
     except UserFacingError as exc:
-        return error_panel(str(exc))
-    return summary_panel(summary.row_counts, summary.period_start, summary.period_end, summary.meta)
+        return error_panel(tell(exc, lang), lang)
+    return summary_panel(summary.row_counts, summary.period_start, summary.period_end, summary.meta, lang)
 
 
 def register(app, settings) -> None:
-    app.callback(Output(ids.WAREHOUSE_SUMMARY, "children"), Input(ids.WAREHOUSE_SUMMARY, "id"))(
-        lambda trigger: render_summary(trigger, settings.database_url)
+    app.callback(Output(ids.WAREHOUSE_SUMMARY, "children"), Input(ids.PAGES_LOCATION, "search"))(
+        lambda search: render_summary(search, settings.database_url)
     )

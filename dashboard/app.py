@@ -1,4 +1,4 @@
-"""The Dash application factory."""
+"""The Dash application factory: the composition root that wires the layers into one app."""
 
 from __future__ import annotations
 
@@ -11,9 +11,14 @@ import flask_bootstrap
 from dash import html
 from flask import Blueprint
 
-from dashboard import PROJECT_ROOT, ids
-from dashboard.components.shell import header
-from dashboard.settings import Settings
+from callbacks import register_all
+from callbacks.panels import check_panels, panels_laid_out
+from dashboard.core.cache import init_cache
+from dashboard.core.paths import PROJECT_ROOT
+from dashboard.core.settings import Settings
+from dashboard.ui import ids
+from dashboard.ui.components.shell import header
+from dashboard.ui.words import t
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +28,11 @@ BOOTSTRAP_CSS = "/vendor/bootstrap5/css/bootstrap.min.css"
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
-    """Build a fully wired app. Safe to call more than once in a process (each app gets its callbacks)."""
+    """Build a fully wired app. Safe to call more than once in a process (each app gets its callbacks).
+
+    Raises:
+        RuntimeError: a page lays out a panel no callback module registered (or the other way round).
+    """
     settings = settings or Settings.from_env()
     app = dash.Dash(
         __name__,
@@ -31,7 +40,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         pages_folder=str(PROJECT_ROOT / "pages"),
         assets_folder=str(PROJECT_ROOT / "assets"),
         external_stylesheets=[BOOTSTRAP_CSS],
-        title="医联体绩效分析",
+        title=t("app_brand", "zh"),
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
@@ -39,16 +48,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         Blueprint("vendor", __name__, static_folder=str(_VENDOR_STATIC), static_url_path="/vendor")
     )
     app.server.config["DASHBOARD_SETTINGS"] = settings
-    from dashboard.cache import init_cache
-
     init_cache(app.server, settings.redis_url)
-    app.layout = _shell()
-
-    from callbacks import register_all
-
+    app.layout = html.Div([header(), dbc.Container(dash.page_container, fluid=True, id=ids.PAGE_CONTENT)])
     register_all(app, settings)
+    check_panels(app, panels_laid_out(dash.page_registry.values()))
     return app
-
-
-def _shell():
-    return html.Div([header(), dbc.Container(dash.page_container, fluid=True, id=ids.PAGE_CONTENT)])

@@ -1,4 +1,5 @@
-"""Command line: ``python -m dashboard demo|check|bench-build``. Errors are one line, never a traceback."""
+"""Command line: ``python -m dashboard demo|check|kpi|bench|bench-ui|bench-build``. Errors are one line (in
+English, for the scripts that read them), never a traceback. It may import lazily, to start fast."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import argparse
 import logging
 import sys
 
-from dashboard.errors import UserFacingError
-from dashboard.settings import Settings
+from dashboard.core.errors import UserFacingError
+from dashboard.core.settings import Settings
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -71,19 +72,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "kpi":
             return _kpi(args)
         if args.command == "bench-ui":
-            from dashboard.bench_ui import run_ui_benchmark
+            from dashboard.bench.ui import run_ui_benchmark
 
             return run_ui_benchmark(args.database_url)
         if args.command == "bench":
-            from dashboard.bench_kpi import run_kpi_benchmark
+            from dashboard.bench.kpi import run_kpi_benchmark
 
             return run_kpi_benchmark(args.database_url, args.repeats)
         if args.command == "bench-build":
-            from dashboard.bench_build import run_build_benchmark
+            from dashboard.bench.build import run_build_benchmark
 
             return run_build_benchmark(args.scales, args.repeat, args.database_url)
     except UserFacingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from dashboard.ui.words import tell  # the command line speaks English: scripts parse its errors
+
+        print(f"error: {tell(exc, 'en')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: the warehouse was left as it was", file=sys.stderr)
@@ -92,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _demo(args) -> int:
-    from dashboard.demo.build import DEFAULT_SEED, build_demo, parse_month, parse_scale, terminal_progress
+    from dashboard.core.months import parse_month
+    from dashboard.load.demo.build import DEFAULT_SEED, build_demo, parse_scale, terminal_progress
 
     scale = parse_scale(args.scale)
     last_month = parse_month(args.last_month) if args.last_month else None
@@ -120,10 +124,11 @@ def _check(args) -> int:
 
 
 def _kpi(args) -> int:
-    from dashboard.cache import standalone_cache
-    from queries.api import filters_for, kpi_values
-    from queries.builder import Request
-    from queries.registry import get_kpi
+    from dashboard.core.cache import standalone_cache
+    from queries.execution import kpi_values
+    from queries.kpi.builder import Request
+    from queries.kpi.registry import get_kpi
+    from queries.selection import filters_for
 
     settings = Settings.from_env(database_url=args.database_url)
     standalone_cache(settings.redis_url)
@@ -132,13 +137,13 @@ def _kpi(args) -> int:
     for clause in args.where:
         key, sep, value = clause.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise UserFacingError(f"--where takes DIM=VALUE, not {clause!r}")
+            raise UserFacingError("where_syntax", clause=clause)
         values[key.strip()] = value
     filters = filters_for(settings.database_url, args.period, args.from_month, args.to_month, **values)
     by, grain = ((args.by,) if args.by else ()), args.grain
     if args.by in ("month", "quarter", "year"):  # --by month means a time breakdown
         by, grain = (), args.by
-    frame = kpi_values(settings.database_url, Request(kpi.id, filters, by, grain))
+    frame = _named(kpi_values(settings.database_url, Request(kpi.id, filters, by, grain)), by)
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif args.format == "json":
@@ -149,3 +154,13 @@ def _kpi(args) -> int:
         print(f"{kpi.name_zh} {kpi.id} · {filters.start:%Y-%m} – {filters.end:%Y-%m}")
         print(frame.to_string(index=False))
     return 0
+
+
+def _named(frame, by: tuple[str, ...]):
+    """The CSV's ``name`` column in Chinese: the warehouse's names, the catalogue's for codes of a fixed
+    vocabulary (levels, visit types …), "（无）" for a missing unit and "全部" for the whole selection."""
+    from dashboard.ui.words import t, unit_names
+
+    if not by:
+        return frame.assign(name=t("all_units_name", "zh"))
+    return unit_names(frame, "zh")

@@ -3,15 +3,14 @@
 import dash
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui import ids
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/definitions",
-    name="指标定义",
-    name_en="KPI definitions",
-    title="医联体绩效分析 · 指标定义",
+    **page_names("definitions"),
     section="reference",
     order=91,
 )
@@ -19,5 +18,6 @@ dash.register_page(
 
 def layout(**query_params):
     state, _ignored = parse_query(query_params)
-    title = "KPI definitions" if state.lang == "en" else "指标定义"
-    return html.Div([html.H4(title), dcc.Loading(html.Div(id=ids.DEFINITIONS), type="dot")])
+    return html.Div(
+        [html.H4(t("definitions", state.lang)), dcc.Loading(html.Div(id=ids.DEFINITIONS), type="dot")]
+    )

@@ -4,18 +4,16 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.components.panels import panel_card, panel_row
-from dashboard.components.shell import page_frame
-from dashboard.i18n import t
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui import ids
+from dashboard.ui.components.panels import panel_card, panel_row
+from dashboard.ui.components.shell import page_frame
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/districts",
-    name="区县对比",
-    name_en="District comparison",
-    title="医联体绩效分析 · 区县对比",
+    **page_names("districts"),
     section="commission",
     order=70,
 )

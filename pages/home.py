@@ -4,17 +4,15 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.components.shell import page_frame
-from dashboard.i18n import t
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui import ids
+from dashboard.ui.components.shell import page_frame
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/",
-    name="运营总览",
-    name_en="Overview",
-    title="医联体绩效分析 · 运营总览",
+    **page_names("home"),
     section="consortium",
     order=0,
 )
@@ -61,7 +59,7 @@ def layout(**query_params):
                                 ),
                                 html.Div(t("scorecard_hint", lang), className="small text-muted mb-2"),
                                 dcc.Loading(
-                                    html.Div(id="home-scorecard-container"), type="dot", delay_show=150
+                                    html.Div(id=ids.HOME_SCORECARD_CONTAINER), type="dot", delay_show=150
                                 ),
                             ]
                         )

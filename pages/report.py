@@ -4,17 +4,15 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.components.shell import page_frame
-from dashboard.i18n import t
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui import ids
+from dashboard.ui.components.shell import page_frame
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/report",
-    name="医院数据发布",
-    name_en="Hospital report",
-    title="医联体绩效分析 · 医院数据发布",
+    **page_names("report"),
     section="insurance",
     order=60,
 )

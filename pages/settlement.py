@@ -2,17 +2,15 @@
 
 import dash
 
-from dashboard.components.panels import cards_strip, panel_card, panel_row
-from dashboard.components.shell import page_frame
-from dashboard.i18n import t
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui.components.panels import cards_strip, panel_card, panel_row
+from dashboard.ui.components.shell import page_frame
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/settlement",
-    name="医保结算与按人头付费",
-    name_en="Settlement and capitation",
-    title="医联体绩效分析 · 医保结算与按人头付费",
+    **page_names("settlement"),
     section="insurance",
     order=50,
 )

@@ -3,17 +3,15 @@
 import dash
 from dash import html
 
-from dashboard.components.panels import cards_strip, panel_card, panel_row
-from dashboard.components.shell import page_frame
-from dashboard.i18n import t
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui.components.panels import cards_strip, panel_card, panel_row
+from dashboard.ui.components.shell import page_frame
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/visits",
-    name="就诊与分级诊疗",
-    name_en="Visits and tiered care",
-    title="医联体绩效分析 · 就诊与分级诊疗",
+    **page_names("visits"),
     section="consortium",
     order=10,
 )

@@ -3,17 +3,15 @@
 import dash
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.components.shell import page_frame
-from dashboard.i18n import t
-from dashboard.state import parse_query
+from dashboard.core.state import parse_query
+from dashboard.ui import ids
+from dashboard.ui.components.shell import page_frame
+from dashboard.ui.words import page_names, t
 
 dash.register_page(
     __name__,
     path="/warehouse",
-    name="数据概况",
-    name_en="Warehouse",
-    title="医联体绩效分析 · 数据概况",
+    **page_names("warehouse"),
     section="reference",
     order=90,
 )
@@ -25,6 +23,6 @@ def layout(**query_params):
         state,
         ignored,
         html.H4(t("warehouse", state.lang), className="mb-1"),
-        html.P("Warehouse overview: tables, row counts and the data period", className="text-muted"),
+        html.P(t("warehouse_intro", state.lang), className="text-muted"),
         dcc.Loading(html.Div(id=ids.WAREHOUSE_SUMMARY), type="dot"),
     )

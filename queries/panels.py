@@ -1,33 +1,29 @@
 """What every page panel's data has in common: the frame behind a chart (what its download holds), notes for
-the chart (targets, limits, trend tests), and a message instead of a chart when there is nothing to show.
-Plain data; the figures are drawn in ``dashboard/charts.py``.
+the chart (targets, limits, trend tests), and a message instead of a chart when there is nothing to show; one
+cache entry per panel and view. Also the pieces several pages' panels are made of: a KPI's values for a
+selection, KPI cards, trends against targets, member units. Plain data; the UI draws it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
-from dashboard.errors import UserFacingError
-from dashboard.state import ViewState
-from queries.api import kpi_values, trend
-from queries.builder import NotApplicable, Request
-from queries.catalog import get_catalog
-from queries.filters import Filters, make_filters
-from queries.registry import REGISTRY
-from queries.stats import unit_outcomes
-from queries.views import (
-    CHILD_LEVEL,
-    Selection,
-    cached_view,
-    kpi_cards,
-    selection,
-    target_for,
-    whole_quarters,
-    with_extra,
-)
+from dashboard.core.errors import UserFacingError
+from dashboard.core.messages import Message
+from queries.comparisons import earlier_periods, series, trend
+from queries.execution import cache_key, cached, kpi_values, parallel
+from queries.kpi.builder import NotApplicable, Request, output_column
+from queries.kpi.catalog import get_catalog
+from queries.kpi.filters import DIMENSIONS, Filters
+from queries.kpi.registry import REGISTRY, Kpi
+from queries.kpi.stats import classify, unit_outcomes
+from queries.kpi.targets import read_targets, target_in
+from queries.selection import Selection, View, city_filters, selection, since_data_start, whole_quarters
 
 TOP_UNITS = 30  # bar charts of units show the largest 30; the download holds them all
 
@@ -36,40 +32,83 @@ TOP_UNITS = 30  # bar charts of units show the largest 30; the download holds th
 class PanelData:
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict = field(default_factory=dict)
-    message: str = ""  # shown instead of a chart (a KPI that does not apply here, a choice still to make)
+    message: Message | None = (
+        None  # shown instead of a chart (a KPI that does not apply here, a choice to make)
+    )
 
     @property
     def empty(self) -> bool:
         return bool(self.message) or self.frame.empty
 
 
-def panel(kind: str, database_url: str, state: ViewState, compute: Callable[[], PanelData]) -> PanelData:
-    """A panel's data under one cache entry per view state; a UserFacingError becomes the panel's message."""
+def panel(kind: str, view: View, compute: Callable[[], PanelData], files: Iterable[Path] = ()) -> PanelData:
+    """A panel's data under one cache entry per view (``files``: reference files the panel reads); units are
+    named in the view's language; a UserFacingError becomes the panel's message."""
 
     def safe() -> PanelData:
         try:
-            return compute()
+            data = compute()
         except UserFacingError as exc:
-            return PanelData(message=str(exc))
+            return PanelData(message=exc.message)
+        return replace(data, frame=localise(data.frame, view.database_url, view.state.lang))
 
-    return cached_view("panel:" + kind, database_url, state, safe)
+    catalog = get_catalog(view.database_url)
+    files = tuple(files)
+    key = cache_key("panel:" + kind, view.state.to_query(), view.scope, catalog, files)
+    return cached(key, safe)
 
 
-def page_selection(database_url: str, state: ViewState, extra=()) -> Selection:
-    return with_extra(selection(database_url, state), extra)
+# the dimension behind a frame's first column, to name its units in the viewer's language
+_DIMENSION_OF_COLUMN = {column: dimension for dimension, column in DIMENSIONS.items()}
+
+
+def localise(frame: pd.DataFrame, database_url: str, lang: str) -> pd.DataFrame:
+    """``frame`` with its ``name`` column in ``lang`` for the codes in its first column (the KPI layer names
+    units in Chinese, as the command line prints them)."""
+    if lang == "zh" or frame.empty or "name" not in frame:
+        return frame
+    dimension = _DIMENSION_OF_COLUMN.get(frame.columns[0])
+    if dimension is None:
+        return frame
+    catalog = get_catalog(database_url)
+    return frame.assign(name=[catalog.name(dimension, code, lang) for code in frame.iloc[:, 0]])
 
 
 def values(
-    database_url: str, kpi_id: str, filters: Filters, by: tuple[str, ...] = (), grain: str | None = None
+    sel: Selection,
+    kpi_id: str,
+    by: tuple[str, ...] = (),
+    grain: str | None = None,
+    filters: Filters | None = None,
 ) -> pd.DataFrame:
-    """One KPI's values with its id and name beside them (long format, ready to stack with other KPIs)."""
-    frame = kpi_values(database_url, Request(kpi_id, filters, by, grain))
+    """One KPI's values for the selection (or other ``filters`` under the selection's scope), with its id and
+    name beside them (long format, ready to stack with other KPIs)."""
+    request = Request(kpi_id, filters or sel.filters, by, grain, sel.scope)
+    frame = localise(kpi_values(sel.database_url, request), sel.database_url, sel.lang)
     kpi = REGISTRY[kpi_id]
     return frame.assign(kpi=kpi_id, kpi_name=kpi.name_zh, kpi_name_en=kpi.name_en)
 
 
+def request(sel: Selection, kpi_id: str, by: tuple[str, ...] = (), filters: Filters | None = None) -> Request:
+    """A request for the selection (or other ``filters``) under the selection's scope."""
+    return Request(kpi_id, filters or sel.filters, by, None, sel.scope)
+
+
+def per_window(kpi: Kpi) -> bool:
+    """Evaluated once per window (managed patients, point-in-time coverage): by whole quarter, not by month."""
+    return any(p.window for p in (kpi.numerator, kpi.denominator) if p)
+
+
+def target_for(sel: Selection, kpi_id: str) -> float | None:
+    """The target for the selected unit (its own if set, else the city's) in the period's last year."""
+    catalog = get_catalog(sel.database_url)
+    key = cache_key("targets", (), sel.scope, catalog)
+    targets = cached(key, lambda: read_targets(sel.database_url))
+    return target_in(targets, kpi_id, sel.level, sel.code, sel.filters.end.year)
+
+
 def kpi_trends(
-    database_url: str, sel: Selection, kpi_ids: tuple[str, ...], grain: str = "month", history: bool = False
+    sel: Selection, kpi_ids: tuple[str, ...], grain: str = "month", history: bool = False
 ) -> PanelData:
     """Each KPI by period with its interval, its target and a weighted trend test over the period.
 
@@ -79,57 +118,109 @@ def kpi_trends(
     frames, tests, targets, skipped = [], {}, {}, {}
     for kpi_id in kpi_ids:
         kpi = REGISTRY[kpi_id]
-        window = any(p.window for p in (kpi.numerator, kpi.denominator) if p)
+        window = per_window(kpi)
         filters = sel.filters
         if window:
             if history:
-                start = get_catalog(database_url).period_start
-                filters = make_filters(start, filters.end.replace(day=1), **dict(filters.values))
+                filters = since_data_start(sel.database_url, filters)
             filters = whole_quarters(filters)
         try:
-            result = trend(database_url, Request(kpi_id, filters), "quarter" if window else grain)
+            result = trend(
+                sel.database_url, request(sel, kpi_id, filters=filters), "quarter" if window else grain
+            )
         except NotApplicable as exc:
-            skipped[kpi_id] = str(exc)  # said under the chart, not silently left out
+            skipped[kpi_id] = exc.message  # said under the chart, not silently left out
             continue
-        series = result["series"].rename(columns={"quarter": "period", "month": "period"})
-        targets[kpi_id] = target_for(database_url, kpi_id, sel)
-        frames.append(series.assign(kpi=kpi_id, kpi_name=kpi.name_zh, target=targets[kpi_id]))
+        series_frame = result["series"].rename(columns={"quarter": "period", "month": "period"})
+        targets[kpi_id] = target_for(sel, kpi_id)
+        frames.append(series_frame.assign(kpi=kpi_id, kpi_name=kpi.name_zh, target=targets[kpi_id]))
         tests[kpi_id] = {k: result[k] for k in ("slope", "p_value", "significant", "direction")}
     if not frames:
-        return PanelData(message="; ".join(skipped.values()))
+        return PanelData(message=next(iter(skipped.values())))
     frame = pd.concat(frames, ignore_index=True).drop(columns=["name"], errors="ignore")
     return PanelData(frame, {"trend": tests, "targets": targets, "not_applicable": skipped})
 
 
-def members(database_url: str, sel: Selection, kpi_id: str, level: str | None = None) -> PanelData:
+def members(sel: Selection, kpi_id: str, level: str | None = None) -> PanelData:
     """The selection's member units (one drill level down, or ``level``) for one KPI, largest first."""
-    child = level or CHILD_LEVEL[sel.level]
+    child = level or sel.child
     if child is None:
-        return PanelData(message="已到最细一级 (nothing below a doctor)")
+        return PanelData(message=Message.of("nothing_below_doctor"))
     kpi = REGISTRY[kpi_id]
-    frame = values(database_url, kpi_id, sel.filters, (child,))
+    frame = values(sel, kpi_id, (child,))
     order = "denominator" if kpi.denominator is not None else "numerator"
     if kpi.unit == "count" or kpi.ci == "none":  # a size or a sum, not a rate to compare with the parent's
         frame = frame.sort_values(order, ascending=False, na_position="last").reset_index(drop=True)
-        return PanelData(frame, {"level": child, "kpi": kpi_id})
+        return PanelData(frame, {"level": child, "key": output_column(child), "kpi": kpi_id})
     # each member against the whole selection (its parent), by its interval and the KPI's polarity
-    parent = float(values(database_url, kpi_id, sel.filters)["value"].iloc[0])
+    parent = float(values(sel, kpi_id)["value"].iloc[0])
     frame["parent"] = parent
     frame["outcome"] = unit_outcomes(frame, parent, kpi.polarity)
     frame = frame.sort_values(order, ascending=False, na_position="last").reset_index(drop=True)
-    return PanelData(frame, {"level": child, "kpi": kpi_id, "parent": parent})
+    return PanelData(frame, {"level": child, "key": output_column(child), "kpi": kpi_id, "parent": parent})
 
 
-def names_for(database_url: str, dimension: str, codes, lang: str) -> list[str]:
-    catalog = get_catalog(database_url)
-    return [catalog.name(dimension, code, lang) for code in codes]
+def cards(view: View, kpis: tuple[str, ...], extra: tuple[tuple[str, str], ...] = ()) -> PanelData:
+    """KPI cards for ``kpis`` in the view: value, interval, target, 同比/环比, the city as benchmark and a
+    monthly (or quarterly) series; ``extra`` adds a page's own filters (dimension, code)."""
 
+    def compute() -> PanelData:
+        sel = selection(view, extra)
+        return PanelData(
+            pd.DataFrame({"kpi": list(kpis)}),
+            {"cards": parallel(lambda k: _card(sel, k), kpis), "dropped": sel.dropped},
+        )
 
-def cards_panel(
-    database_url: str, state: ViewState, kpis: tuple[str, ...], extra: tuple[tuple[str, str], ...] = ()
-) -> PanelData:
-    """A page's KPI cards (value, CI, target, 同比/环比, benchmark, sparkline series) as a panel."""
-    sel, cards = kpi_cards(database_url, state, kpis, extra)
-    return PanelData(
-        pd.DataFrame({"kpi": [c["kpi"] for c in cards]}), {"cards": cards, "dropped": sel.dropped}
+    data = panel("cards:" + ",".join(kpis) + repr(extra), view, compute)
+    if data.message:
+        return data
+    # registry entries are attached after the cache: they hold SQL expressions, which no cache can store
+    return replace(
+        data, meta={**data.meta, "cards": [{**c, "kpi_obj": REGISTRY[c["kpi"]]} for c in data.meta["cards"]]}
     )
+
+
+def _card(sel: Selection, kpi_id: str) -> dict:
+    kpi = REGISTRY[kpi_id]
+    card = {"kpi": kpi_id}
+    try:
+        current = earlier_periods(sel.database_url, request(sel, kpi_id))
+        city_frame = kpi_values(sel.database_url, request(sel, kpi_id, filters=city_filters(sel.filters)))
+        if current.empty or city_frame.empty:  # e.g. a distinct count over no rows at all
+            return {**card, "error": Message.of("no_data")}
+        row, city = current.iloc[0], city_frame.iloc[0]
+        if per_window(kpi):
+            # Per-window KPIs (follow-ups per quarter, managed patients) only mean something over whole
+            # quarters: the sparkline shows the complete quarters of the period.
+            grain, series_request = "quarter", request(sel, kpi_id, filters=whole_quarters(sel.filters))
+        else:
+            grain, series_request = "month", request(sel, kpi_id)
+        periods = series(sel.database_url, series_request, grain)
+        card.update(
+            value=_number(row["value"]),
+            ci_low=_number(row["ci_low"]),
+            ci_high=_number(row["ci_high"]),
+            numerator=_number(row["numerator"]),
+            denominator=_number(row["denominator"]),
+            suppressed=bool(row["suppressed"]),
+            previous=_number(row["value_previous"]),
+            last_year=_number(row["value_last_year"]),
+            benchmark=_number(city["value"]),
+            target=target_for(sel, kpi_id),
+            series=periods[[grain, "value"]].rename(columns={grain: "period"}),
+        )
+        outcome = classify(
+            [row["value"]], [row["ci_low"]], [row["ci_high"]], float(city["value"]), kpi.polarity
+        )
+        card["outcome"] = str(outcome[0]) if sel.level else "city"
+    except NotApplicable as exc:
+        card.update(error=exc.message)
+    return card
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number

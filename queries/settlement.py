@@ -9,11 +9,12 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.policy import get_policy
-from dashboard.state import ViewState
-from queries.filters import make_filters
-from queries.panels import PanelData, members, page_selection, panel, values
-from queries.views import CHILD_LEVEL
+from dashboard.core.messages import Message
+from dashboard.core.policy import get_policy
+from queries.kpi.builder import output_column
+from queries.kpi.filters import make_filters
+from queries.panels import PanelData, cards, members, panel, values
+from queries.selection import View, selection
 
 CARD_KPIS = (
     "drg_surplus",
@@ -26,34 +27,38 @@ CARD_KPIS = (
 TOP = 15
 
 
-def surplus_by(database_url: str, state: ViewState, by: str) -> PanelData:
+def settlement_cards(view: View) -> PanelData:
+    return cards(view, CARD_KPIS)
+
+
+def surplus_by(view: View, by: str) -> PanelData:
     """DRG surplus (payment − cost) by DRG group or department: the largest deficits and surpluses."""
 
     def compute():
-        sel = page_selection(database_url, state)
-        frame = values(database_url, "drg_surplus", sel.filters, (by,)).dropna(subset=["value"])
+        frame = values(selection(view), "drg_surplus", (by,)).dropna(subset=["value"])
         frame = frame[frame.iloc[:, 0].notna()]
         ranked = pd.concat([frame.nsmallest(TOP, "value"), frame.nlargest(TOP, "value")]).drop_duplicates()
-        return PanelData(ranked.sort_values("value", ascending=False).reset_index(drop=True), {"by": by})
+        ranked = ranked.sort_values("value", ascending=False).reset_index(drop=True)
+        return PanelData(ranked, {"by": by, "key": output_column(by), "top": 2 * TOP})
 
-    return panel(f"settlement.surplus.{by}", database_url, state, compute)
+    return panel(f"settlement.surplus.{by}", view, compute)
 
 
-def surplus_by_unit(database_url: str, state: ViewState) -> PanelData:
+def surplus_by_unit(view: View) -> PanelData:
     """DRG surplus of the selection's member units (hospitals settle DRG cases; primary care few)."""
 
     def compute():
-        sel = page_selection(database_url, state)
-        data = members(database_url, sel, "drg_surplus", CHILD_LEVEL.get(sel.level) or "institution")
+        sel = selection(view)
+        data = members(sel, "drg_surplus", sel.child or "institution")
         if data.empty:
             return data
         frame = data.frame.sort_values("value", ascending=False).reset_index(drop=True)
-        return PanelData(frame, data.meta)
+        return PanelData(frame, {**data.meta, "top": 2 * TOP})
 
-    return panel("settlement.surplus.units", database_url, state, compute)
+    return panel("settlement.surplus.units", view, compute)
 
 
-def capitation_year(database_url: str, state: ViewState) -> PanelData:
+def capitation_year(view: View) -> PanelData:
     """This year's capitation budget against spend, month by month, cumulated, with a straight-line
     projection of spend to 31 December: the surplus the holders keep (结余留用) or the overspend they bear
     (超支不补).
@@ -63,13 +68,13 @@ def capitation_year(database_url: str, state: ViewState) -> PanelData:
     """
 
     def compute():
-        sel = page_selection(database_url, state)
+        sel = selection(view)
         end = sel.filters.end
         year_start = dt.date(end.year, 1, 1)
         filters = make_filters(year_start, end.replace(day=1), **dict(sel.filters.values))
-        months = values(database_url, "capitation_spend_rate", filters, (), "month")
+        months = values(sel, "capitation_spend_rate", (), "month", filters)
         if months.empty or months["denominator"].fillna(0).sum() == 0:
-            return PanelData(message="所选范围没有按人头付费预算 (no capitation budget in this selection)")
+            return PanelData(message=Message.of("no_capitation_budget"))
         elapsed_days = (end - year_start).days + 1
         year_days = (dt.date(end.year, 12, 31) - year_start).days + 1
         budget = float(months["denominator"].sum()) * year_days / elapsed_days
@@ -88,38 +93,35 @@ def capitation_year(database_url: str, state: ViewState) -> PanelData:
         }
         return PanelData(frame, meta)
 
-    return panel("settlement.capitation", database_url, state, compute)
+    return panel("settlement.capitation", view, compute)
 
 
-def capitation_members(database_url: str, state: ViewState) -> PanelData:
+def capitation_members(view: View) -> PanelData:
     """Each budget holder's budget, spend and share of the whole: by consortium for the city or a district,
     by member institution inside a consortium."""
 
     def compute():
-        sel = page_selection(database_url, state)
+        sel = selection(view)
         level = "consortium" if sel.level in (None, "district") else "institution"
         filters = (
             sel.filters.without("institution", "team", "doctor") if level == "institution" else sel.filters
         )
-        frame = values(database_url, "capitation_spend_rate", filters, (level,)).dropna(
-            subset=["denominator"]
-        )
+        frame = values(sel, "capitation_spend_rate", (level,), filters=filters).dropna(subset=["denominator"])
         frame = frame[frame["denominator"] > 0]
         frame["budget_share"] = frame["denominator"] / frame["denominator"].sum()
         frame["spend_share"] = frame["numerator"] / frame["numerator"].sum()
-        frame["chosen"] = frame.iloc[:, 0] == (state.institution if level == "institution" else "")
-        return PanelData(
-            frame.sort_values("denominator", ascending=False).reset_index(drop=True), {"level": level}
-        )
+        frame["chosen"] = frame.iloc[:, 0] == (view.state.institution if level == "institution" else "")
+        frame = frame.sort_values("denominator", ascending=False).reset_index(drop=True)
+        return PanelData(frame, {"level": level, "key": output_column(level)})
 
-    return panel("settlement.capitation_members", database_url, state, compute)
+    return panel("settlement.capitation_members", view, compute)
 
 
-def policy_in_force(database_url: str, state: ViewState) -> PanelData:
+def policy_in_force(view: View) -> PanelData:
     """The policy file's parameters for each year of the period: what the numbers above were settled by."""
 
     def compute():
-        sel = page_selection(database_url, state)
+        sel = selection(view)
         book = get_policy()
         rows = []
         for entry in book.covering(sel.filters.start.year, sel.filters.end.year):
@@ -139,4 +141,4 @@ def policy_in_force(database_url: str, state: ViewState) -> PanelData:
             )
         return PanelData(pd.DataFrame(rows), {"file": book.path, "fingerprint": book.fingerprint})
 
-    return panel("settlement.policy", database_url, state, compute)
+    return panel("settlement.policy", view, compute)

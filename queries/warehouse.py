@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from dashboard.db import check_warehouse, get_engine, safe_url
-from dashboard.schema import CONTRACT_TABLES
+from dashboard.core.db import check_warehouse, get_engine, safe_url
+from dashboard.core.schema import CONTRACT_TABLES
+from queries.kpi.catalog import get_catalog
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,8 @@ def warehouse_summary(database_url: str) -> WarehouseSummary:
         period_end=meta.get("period_end", ""),
         meta=meta,
     )
+
+
+def data_as_of(database_url: str):
+    """The last day of the warehouse's data (the date its numbers run to)."""
+    return get_catalog(database_url).period_end

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.db import dispose_engines
+from dashboard.core.db import dispose_engines
 from tests.support import TEST_LAST_MONTH, TEST_SEED
 
 TESTS = Path(__file__).resolve().parent
@@ -20,7 +20,7 @@ POSTGRES_FIXTURES = {"postgres_url", "pg_s_warehouse"}
 @pytest.fixture(scope="session")
 def s_warehouse(tmp_path_factory) -> str:
     """URL of a scale-S demo warehouse (DuckDB), the same for the whole session."""
-    from dashboard.demo.build import build_demo
+    from dashboard.load.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("warehouse") / "s.duckdb"
     url = f"duckdb:///{path}"
@@ -40,7 +40,7 @@ def postgres_url() -> str:
 @pytest.fixture(scope="session")
 def pg_s_warehouse(postgres_url) -> str:
     """The same scale-S demo loaded into the local PostgreSQL (once per session)."""
-    from dashboard.demo.build import build_demo
+    from dashboard.load.demo.build import build_demo
 
     build_demo(postgres_url, scale="S", seed=TEST_SEED, last_month=TEST_LAST_MONTH)
     return postgres_url
@@ -49,7 +49,7 @@ def pg_s_warehouse(postgres_url) -> str:
 @pytest.fixture(scope="module")
 def hospital(s_warehouse):
     """A tertiary hospital of the demo city and the view state that selects it (hospital report tests)."""
-    from queries.catalog import get_catalog
+    from queries.kpi.catalog import get_catalog
 
     catalog = get_catalog(s_warehouse)
     code = sorted(c for c, p in catalog.parents["institution"].items() if p[2] == "tertiary")[1]
@@ -102,6 +102,6 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_setup_options():
     """Chrome options for dash_duo: the same Debian Chromium set-up as the UI benchmark."""
-    from dashboard.bench_ui import chromium_options
+    from dashboard.bench.ui import chromium_options
 
     return chromium_options()

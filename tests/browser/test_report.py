@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from dashboard import ids
-from dashboard.cache import standalone_cache
-from queries.hospital_report import REPORT_KPIS
+from dashboard.core.cache import standalone_cache
+from dashboard.ui import ids
+from queries.report import REPORT_KPIS
 from tests.support import open_page, settle, wait_url
 
 

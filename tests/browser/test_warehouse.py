@@ -4,7 +4,7 @@ and a missing warehouse explained."""
 from __future__ import annotations
 
 from dashboard.app import create_app
-from dashboard.settings import Settings
+from dashboard.core.settings import Settings
 from tests.support import settle, start_home
 
 

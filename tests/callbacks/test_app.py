@@ -12,11 +12,11 @@ from dash import html
 from dash.development.base_component import Component
 
 from callbacks.warehouse import render_summary
-from dashboard import ids
 from dashboard.app import create_app
+from dashboard.core.settings import Settings
 from dashboard.serve import ensure_warehouse
-from dashboard.settings import Settings
-from tests.support import TEST_LAST_MONTH, texts
+from dashboard.ui import ids
+from tests.support import TEST_LAST_MONTH, raises_saying, texts
 
 # Pages drawn without the shared frame (filter bar, breadcrumb, notice of ignored link parameters)
 FRAMELESS = {"/definitions"}
@@ -133,7 +133,7 @@ def test_summary_callback_explains_a_missing_warehouse(tmp_path):
 
 @pytest.mark.slow  # builds a demo warehouse itself
 def test_start_up_builds_a_missing_embedded_warehouse(tmp_path, monkeypatch):
-    from dashboard.demo import build
+    from dashboard.load.demo import build
 
     monkeypatch.setattr(build, "last_full_month", lambda _today: TEST_LAST_MONTH)
     url = f"duckdb:///{tmp_path / 'data' / 'warehouse.duckdb'}"
@@ -147,9 +147,9 @@ def test_start_up_builds_a_missing_embedded_warehouse(tmp_path, monkeypatch):
 
 
 def test_start_up_does_not_build_behind_a_configured_url(tmp_path):
-    from dashboard.errors import WarehouseUnavailable
+    from dashboard.core.errors import WarehouseUnavailable
 
-    with pytest.raises(WarehouseUnavailable, match="no warehouse at"):
+    with raises_saying(WarehouseUnavailable, "no warehouse at"):
         ensure_warehouse(Settings(database_url=f"duckdb:///{tmp_path / 'x.duckdb'}"), build_missing=False)
 
 

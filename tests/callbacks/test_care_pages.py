@@ -12,11 +12,21 @@ import pytest
 from dash import no_update
 
 from callbacks import chronic, referrals, visits
-from callbacks.panels import PANELS, clicked, download, render
-from dashboard.cache import standalone_cache
-from dashboard.formatting import format_kpi
-from queries.catalog import get_catalog
-from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
+from callbacks.panels import clicked, download
+from dashboard.core.cache import standalone_cache
+from dashboard.ui.formatting import format_kpi
+from queries.kpi.catalog import get_catalog
+from tests.support import (
+    CONSORTIUM,
+    ERROR_TEXTS,
+    PANEL_BOOK,
+    cli_json,
+    draw_panel,
+    graphs,
+    panel_data,
+    texts,
+    view,
+)
 
 ALL_SPECS = {**visits.SPECS, **referrals.SPECS, **chronic.SPECS}
 
@@ -24,7 +34,6 @@ ALL_SPECS = {**visits.SPECS, **referrals.SPECS, **chronic.SPECS}
 @pytest.fixture(autouse=True)
 def _cache():
     standalone_cache(None)
-    PANELS.update(ALL_SPECS)  # what create_app's registration does
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +52,7 @@ def team_view(s_warehouse):
 @pytest.mark.parametrize("key", sorted(ALL_SPECS))
 @pytest.mark.parametrize("query", ["", CONSORTIUM])
 def test_every_panel_draws_a_chart_or_says_why(s_warehouse, key, query):
-    content = render(key, query, s_warehouse)
+    content = draw_panel(key, query, s_warehouse)
     text = texts(content)
     assert not any(e in text for e in ERROR_TEXTS), text
     waiting_for_a_choice = key in ("referrals-pair", "chronic-team_doctors")  # a flow / a team to be chosen
@@ -57,24 +66,25 @@ def test_every_panel_draws_a_chart_or_says_why(s_warehouse, key, query):
 
 
 def test_english_view_names_units_in_english(s_warehouse):
-    figure = graphs(render("referrals-units", "?lang=en", s_warehouse))[0].figure
+    figure = graphs(draw_panel("referrals-units", "?lang=en", s_warehouse))[0].figure
     names = list(figure.data[0].y)
     assert any("Consortium" in n or "Alliance" in n or "Group" in n for n in names), names
     assert not any("医" in n for n in names)
 
 
 def test_visits_by_level_equal_the_command_line(s_warehouse):
-    figure = graphs(render("visits-by_level", CONSORTIUM, s_warehouse))[0].figure
+    figure = graphs(draw_panel("visits-by_level", CONSORTIUM, s_warehouse))[0].figure
     shown = {trace.name: sum(trace.y) for trace in figure.data}
     cli = cli_json(
         s_warehouse, "visit_count", "--by", "level", "--where", "consortium=C04", "--where", "district=990122"
     )
-    names = get_catalog(s_warehouse).names["level"]
-    assert shown == {names[r["level"]]: r["value"] for r in cli.to_dict("records")}
+    # the command line names levels in Chinese as the chart does ("三级医院", not "tertiary")
+    assert shown == {r["name"]: r["value"] for r in cli.to_dict("records")}
+    assert "乡镇卫生院" in shown
 
 
 def test_referral_cards_equal_the_command_line(s_warehouse):
-    text = texts(render("referrals-cards", CONSORTIUM, s_warehouse))
+    text = texts(draw_panel("referrals-cards", CONSORTIUM, s_warehouse))
     for kpi in ("down_referral_share", "referral_completion_rate", "referral_completion_days"):
         value = cli_json(s_warehouse, kpi, "--where", "consortium=C04", "--where", "district=990122")[
             "value"
@@ -83,13 +93,13 @@ def test_referral_cards_equal_the_command_line(s_warehouse):
 
 
 def test_sankey_flows_equal_the_command_line(s_warehouse):
-    figure = graphs(render("referrals-levels", "", s_warehouse))[0].figure
+    figure = graphs(draw_panel("referrals-levels", "", s_warehouse))[0].figure
     cli = cli_json(s_warehouse, "referral_count", "--by", "level")
     assert sum(figure.data[0].link.value) == pytest.approx(cli["value"].sum())
 
 
 def test_chronic_funnel_equals_the_command_line(s_warehouse):
-    content = render("chronic-funnel-institution", "?disease=diabetes", s_warehouse)
+    content = draw_panel("chronic-funnel-institution", "?disease=diabetes", s_warehouse)
     points = graphs(content)[0].figure.data[-1]
     shown = {code: y for (_level, code), y in zip(points.customdata, points.y, strict=True)}
     cli = cli_json(s_warehouse, "dm_control_rate", "--by", "institution").dropna(subset=["value"])
@@ -97,29 +107,29 @@ def test_chronic_funnel_equals_the_command_line(s_warehouse):
 
 
 def test_cascade_counts_agree_with_the_kpis_and_follow_up_groups(s_warehouse):
-    frame = chronic.SPECS["chronic-cascade"].data(s_warehouse, _state(""))
+    frame = panel_data("chronic-cascade", "", s_warehouse)
     counts = dict(zip(frame.frame["step"], frame.frame["patients"], strict=True))
     cli = cli_json(s_warehouse, "htn_management_rate")
     assert (counts["estimated"], counts["managed"]) == pytest.approx(
         (cli["denominator"][0], cli["numerator"][0])
     )
-    groups = chronic.SPECS["chronic-followups"].data(s_warehouse, _state("")).frame
+    groups = panel_data("chronic-followups", "", s_warehouse).frame
     assert groups["denominator"].sum() == counts["managed"]  # every managed patient is in one follow-up group
     assert counts["standardised"] == groups.loc[groups["followups"] >= 5, "denominator"].sum()  # 12 months: 5
 
 
 def test_cascade_has_no_estimate_for_a_consortium(s_warehouse):
-    frame = chronic.SPECS["chronic-cascade"].data(s_warehouse, _state(CONSORTIUM)).frame
+    frame = panel_data("chronic-cascade", CONSORTIUM, s_warehouse).frame
     assert list(frame["step"]) == ["managed", "standardised", "controlled"]
 
 
 def test_team_detail_lists_its_doctors_as_counts(s_warehouse, team_view):
     team, _institution, query = team_view
-    figure = graphs(render("chronic-team_doctors", query, s_warehouse))[0].figure
+    figure = graphs(draw_panel("chronic-team_doctors", query, s_warehouse))[0].figure
     doctors = {code for _level, code in figure.data[0].customdata}
     parents = get_catalog(s_warehouse).parents["doctor"]
     assert doctors and all(parents[d][1] == team for d in doctors)
-    followups = chronic.SPECS["chronic-followups"].data(s_warehouse, _state(query)).frame
+    followups = panel_data("chronic-followups", query, s_warehouse).frame
     assert set(followups.columns) >= {"followups", "denominator", "value"}
     assert "patient_id" not in " ".join(map(str, followups.columns))
 
@@ -148,7 +158,7 @@ def test_a_forged_click_changes_nothing(s_warehouse, forged):
 
 
 def test_chapter_narrows_the_visits_page(s_warehouse):
-    figure = graphs(render("visits-diagnoses", "?chapter=IX", s_warehouse))[0].figure
+    figure = graphs(draw_panel("visits-diagnoses", "?chapter=IX", s_warehouse))[0].figure
     bars = figure.data[0]
     assert bars.customdata is None  # categories are the last level: nothing to click into
     shown = dict(zip(bars.y, bars.x, strict=True))
@@ -158,24 +168,28 @@ def test_chapter_narrows_the_visits_page(s_warehouse):
 
 
 def test_downloads_hold_the_numbers_behind_the_chart(s_warehouse):
-    sent = download(1, None, CONSORTIUM, s_warehouse, {"type": "panel-csv", "panel": "chronic-funnel-team"})
+    sent = download(
+        PANEL_BOOK, {"type": "panel-csv", "panel": "chronic-funnel-team"}, CONSORTIUM, s_warehouse
+    )
     raw = sent["content"]
 
     data = base64.b64decode(raw) if sent.get("base64") else raw.encode()
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens Chinese CSV correctly
     frame = pd.read_csv(io.BytesIO(data))
     assert {"numerator", "denominator", "value", "ci_low", "ci_high", "outside_99.8"} <= set(frame.columns)
-    sent = download(None, 1, "", s_warehouse, {"type": "panel-xlsx", "panel": "visits-flows"})
+    sent = download(PANEL_BOOK, {"type": "panel-xlsx", "panel": "visits-flows"}, "", s_warehouse)
     frame = pd.read_excel(io.BytesIO(base64.b64decode(sent["content"])))
     assert frame["value"].sum() > 0 and math.isclose(frame.groupby("res_district")["share"].sum().mean(), 1.0)
 
 
 def test_a_forged_download_is_refused(s_warehouse):
-    assert download(1, None, "", s_warehouse, {"type": "panel-csv", "panel": "../../etc/passwd"}) is no_update
+    assert (
+        download(PANEL_BOOK, {"type": "panel-csv", "panel": "../../etc/passwd"}, "", s_warehouse) is no_update
+    )
 
 
 def _state(query: str):
-    from dashboard.state import parse_query
+    from dashboard.core.state import parse_query
 
     return parse_query(query)[0]
 
@@ -183,16 +197,16 @@ def _state(query: str):
 def test_panels_use_no_patient_identity(s_warehouse):
     """Nothing a page shows or downloads carries a patient id."""
     for key, spec in ALL_SPECS.items():
-        frame = spec.data(s_warehouse, _state(CONSORTIUM)).frame
+        frame = spec.data(view(s_warehouse, CONSORTIUM)).frame
         assert "patient_id" not in frame.columns, key
 
 
 def test_funnel_of_a_chosen_institution_shows_its_peers(s_warehouse, team_view):
     _team, institution, _query = team_view
     query = f"{CONSORTIUM}&institution={institution}"
-    data = chronic.SPECS["chronic-funnel-institution"].data(s_warehouse, _state(query)).frame
+    data = panel_data("chronic-funnel-institution", query, s_warehouse).frame
     consortium = get_catalog(s_warehouse).parents["institution"]
     assert len(data) > 1 and all(consortium[code][1] == "C04" for code in data["institution_id"])
     assert list(data.loc[data["chosen"], "institution_id"]) == [institution]
-    marker = graphs(render("chronic-funnel-institution", query, s_warehouse))[0].figure.data[-1].marker
+    marker = graphs(draw_panel("chronic-funnel-institution", query, s_warehouse))[0].figure.data[-1].marker
     assert sorted(marker.line.width)[-1] == 3 and list(marker.line.width).count(3) == 1

@@ -7,11 +7,10 @@ import pytest
 from dash import no_update
 
 from callbacks import districts as page
-from callbacks.panels import PANELS, clicked, render
-from dashboard.cache import standalone_cache
-from dashboard.state import parse_query
-from queries.catalog import get_catalog
-from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
+from callbacks.panels import clicked
+from dashboard.core.cache import standalone_cache
+from queries.kpi.catalog import get_catalog
+from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, draw_panel, graphs, panel_data, texts
 
 
 @pytest.fixture(autouse=True)
@@ -24,22 +23,20 @@ def _cache():
     "query", ["", "?adjust=standardised&compare=peer&kpi=htn_control_rate", "?district=990122", CONSORTIUM]
 )
 def test_every_panel_draws_or_says_why(s_warehouse, key, query):
-    PANELS.update(page.SPECS)
-    content = render(key, query, s_warehouse)
+    content = draw_panel(key, query, s_warehouse)
     text = texts(content)
     assert not any(e in text for e in ERROR_TEXTS), text
     if key == "districts-map" and "district=" in query:
         assert "panel-message" in str(content)  # the map shows districts: the city's view
     elif "district=" in query and key != "districts-tartan":
         # the default KPI is residence-based: below a district it says so instead of a wrong number
-        assert "residence-based" in text
+        assert "按居住地统计" in text
     else:
         assert graphs(content), (key, query, text)
 
 
 def test_league_equals_the_command_line_and_ranks_by_polarity(s_warehouse):
-    PANELS.update(page.SPECS)
-    data = page.SPECS["districts-league"].data(s_warehouse, parse_query("?kpi=htn_control_rate")[0])
+    data = panel_data("districts-league", "?kpi=htn_control_rate", s_warehouse)
     cli = cli_json(s_warehouse, "htn_control_rate", "--by", "district")
     assert dict(zip(data.frame["district_code"], data.frame["value"], strict=True)) == pytest.approx(
         dict(zip(cli["district_code"], cli["value"], strict=True))
@@ -78,13 +75,11 @@ def test_a_supplied_geojson_is_drawn_as_a_choropleth(s_warehouse, monkeypatch, t
     path = tmp_path / "districts.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     monkeypatch.setenv("DASHBOARD_DISTRICT_GEOJSON", str(path))
-    PANELS.update(page.SPECS)
-    figure = graphs(render("districts-map", "?compare=peer", s_warehouse))[0].figure
+    figure = graphs(draw_panel("districts-map", "?compare=peer", s_warehouse))[0].figure
     assert figure.data[0].type == "choropleth" and len(figure.data[0].locations) == len(features)
 
 
 def test_every_chart_saves_as_an_image_named_after_its_panel(s_warehouse):
-    PANELS.update(page.SPECS)
     for key in (
         "districts-league",
         "districts-funnel",
@@ -92,6 +87,6 @@ def test_every_chart_saves_as_an_image_named_after_its_panel(s_warehouse):
         "districts-map",
         "districts-trends",
     ):
-        graph = graphs(render(key, "", s_warehouse))[0]
+        graph = graphs(draw_panel(key, "", s_warehouse))[0]
         assert graph.config["toImageButtonOptions"] == {"format": "png", "filename": key, "scale": 2}
         assert "toImage" not in graph.config.get("modeBarButtonsToRemove", [])

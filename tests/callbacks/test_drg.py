@@ -6,18 +6,16 @@ from __future__ import annotations
 import pytest
 
 from callbacks import drg
-from callbacks.panels import PANELS, clicked, render
-from dashboard.cache import standalone_cache
-from dashboard.formatting import format_kpi
-from dashboard.state import parse_query
-from queries.catalog import get_catalog
-from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
+from callbacks.panels import clicked
+from dashboard.core.cache import standalone_cache
+from dashboard.ui.formatting import format_kpi
+from queries.kpi.catalog import get_catalog
+from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, draw_panel, graphs, panel_data, texts
 
 
 @pytest.fixture(autouse=True)
 def _cache():
     standalone_cache(None)
-    PANELS.update(drg.SPECS)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +45,7 @@ def test_every_panel_draws_at_every_drill_level(s_warehouse, busiest_drg, key):
         f"?group={code[:3]}",
         _query(s_warehouse, code, institution),
     ):
-        content = render(key, query, s_warehouse)
+        content = draw_panel(key, query, s_warehouse)
         text = texts(content)
         assert not any(e in text for e in ERROR_TEXTS), (key, query, text)
         if key == "drg-cards":
@@ -61,18 +59,18 @@ def test_every_panel_draws_at_every_drill_level(s_warehouse, busiest_drg, key):
 
 
 def test_cards_and_quadrant_equal_the_command_line(s_warehouse):
-    text = texts(render("drg-cards", CONSORTIUM, s_warehouse))
+    text = texts(draw_panel("drg-cards", CONSORTIUM, s_warehouse))
     where = ["--where", "consortium=C04", "--where", "district=990122"]
     for kpi, unit in (("cmi", "index"), ("drg_grouping_rate", "share"), ("discharges", "count")):
         assert format_kpi(unit, cli_json(s_warehouse, kpi, *where)["value"][0]) in text
-    figure = graphs(render("drg-quadrant-institution", CONSORTIUM, s_warehouse))[0].figure
+    figure = graphs(draw_panel("drg-quadrant-institution", CONSORTIUM, s_warehouse))[0].figure
     shown = {code: x for (_level, code), x in zip(figure.data[0].customdata, figure.data[0].x, strict=True)}
     cli = cli_json(s_warehouse, "cmi", "--by", "institution", *where).dropna(subset=["value"])
     assert shown == pytest.approx(dict(zip(cli["institution_id"], cli["value"], strict=True)))
 
 
 def test_weight_bands_equal_the_command_line_in_band_order(s_warehouse):
-    bars = graphs(render("drg-bands", "", s_warehouse))[0].figure.data[0]
+    bars = graphs(draw_panel("drg-bands", "", s_warehouse))[0].figure.data[0]
     cli = cli_json(s_warehouse, "discharges", "--by", "weight_band")
     assert sum(bars.x) == pytest.approx(cli["value"].sum())
     assert list(bars.y)[::-1][:2] == ["未入组", "<0.5"]  # light to heavy from the top
@@ -80,7 +78,7 @@ def test_weight_bands_equal_the_command_line_in_band_order(s_warehouse):
 
 def test_group_costs_highlight_the_chosen_institution(s_warehouse, busiest_drg):
     code, institution = busiest_drg
-    bars = graphs(render("drg-group_costs", _query(s_warehouse, code, institution), s_warehouse))[
+    bars = graphs(draw_panel("drg-group_costs", _query(s_warehouse, code, institution), s_warehouse))[
         0
     ].figure.data[0]
     colors = dict(zip((c for _level, c in bars.customdata), bars.marker.color, strict=True))
@@ -95,24 +93,24 @@ def test_group_costs_highlight_the_chosen_institution(s_warehouse, busiest_drg):
 
 def test_drill_down_goes_mdc_adrg_drg(s_warehouse, busiest_drg):
     code, _institution = busiest_drg
-    bars = graphs(render("drg-groups", "", s_warehouse))[0].figure.data[0]
+    bars = graphs(draw_panel("drg-groups", "", s_warehouse))[0].figure.data[0]
     assert len(bars.customdata) > 0
     assert all(level == "group" and len(c) == 1 for level, c in bars.customdata)
     assert clicked({"points": [{"customdata": ["group", code[0]]}]}, "", s_warehouse) == f"?group={code[0]}"
-    adrgs = graphs(render("drg-groups", f"?group={code[0]}", s_warehouse))[0].figure.data[0]
+    adrgs = graphs(draw_panel("drg-groups", f"?group={code[0]}", s_warehouse))[0].figure.data[0]
     assert len(adrgs.customdata) > 0
     assert all(len(c) == 3 and c[0] == code[0] for _level, c in adrgs.customdata)
-    drgs = graphs(render("drg-groups", f"?group={code[:3]}", s_warehouse))[0].figure.data[0]
+    drgs = graphs(draw_panel("drg-groups", f"?group={code[:3]}", s_warehouse))[0].figure.data[0]
     assert len(drgs.customdata) > 0
     assert all(len(c) == 4 and c.startswith(code[:3]) for _level, c in drgs.customdata)
-    last = graphs(render("drg-groups", f"?group={code}", s_warehouse))[0].figure.data[0]
+    last = graphs(draw_panel("drg-groups", f"?group={code}", s_warehouse))[0].figure.data[0]
     assert last.customdata is None  # a single DRG: nothing below
 
 
 def test_outlier_case_list_holds_counts_and_no_identity(s_warehouse):
-    content = render("drg-cases", "", s_warehouse)
+    content = draw_panel("drg-cases", "", s_warehouse)
     rows = content.children[0].rowData
-    counts = drg.SPECS["drg-outliers"].data(s_warehouse, parse_query("")[0]).frame
+    counts = panel_data("drg-outliers", "", s_warehouse).frame
     high = cli_json(s_warehouse, "high_cost_outlier_share")["numerator"][0]
     low = cli_json(s_warehouse, "low_cost_outlier_share")["numerator"][0]
     assert len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)
@@ -125,7 +123,7 @@ def test_outlier_case_list_holds_counts_and_no_identity(s_warehouse):
 def test_outlier_case_list_follows_every_filter_the_kpis_follow(s_warehouse):
     """The list and the outlier KPIs share their filters: with an insurance filter the list holds exactly
     the cases the two KPIs count."""
-    rows = render("drg-cases", "?insurance=employee", s_warehouse).children[0].rowData
+    rows = draw_panel("drg-cases", "?insurance=employee", s_warehouse).children[0].rowData
     where = ["--where", "insurance_type=employee"]
     high = cli_json(s_warehouse, "high_cost_outlier_share", *where)["numerator"][0]
     low = cli_json(s_warehouse, "low_cost_outlier_share", *where)["numerator"][0]

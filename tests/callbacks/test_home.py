@@ -10,9 +10,9 @@ import pytest
 
 from callbacks.home import download, drill, render_cards, render_scorecard
 from callbacks.shell import render_breadcrumb_and_options
-from dashboard import ids
-from dashboard.cache import standalone_cache
-from queries.views import HOME_KPIS
+from dashboard.core.cache import standalone_cache
+from dashboard.ui import ids
+from queries.home import HOME_KPIS
 from tests.support import PROJECT_ROOT, texts
 
 
@@ -51,14 +51,14 @@ def test_breadcrumb_and_cascading_options(s_warehouse):
 
 
 def test_downloads_are_excel_friendly(s_warehouse):
-    sent = download(1, None, None, None, "?district=990122", s_warehouse, ids.DOWNLOAD_CARDS_CSV)
+    sent = download("?district=990122", s_warehouse, ids.DOWNLOAD_CARDS_CSV)
     import base64
 
     raw = base64.b64decode(sent["content"])
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Chinese Excel
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     assert set(HOME_KPIS) == set(frame["kpi_id"]) and "基层就诊率" in set(frame["name"])
-    sent = download(None, None, None, 1, "?district=990122", s_warehouse, ids.DOWNLOAD_SCORECARD_XLSX)
+    sent = download("?district=990122", s_warehouse, ids.DOWNLOAD_SCORECARD_XLSX)
     xlsx = base64.b64decode(sent["content"])
     assert zipfile.is_zipfile(io.BytesIO(xlsx))
     sheet = pd.read_excel(io.BytesIO(xlsx))
@@ -99,8 +99,8 @@ def test_filters_to_url_ignores_forged_changes(forged):
 def test_sparklines_of_quarterly_kpis_use_whole_quarters():
     import datetime as dt
 
-    from queries.filters import make_filters
-    from queries.views import whole_quarters
+    from queries.kpi.filters import make_filters
+    from queries.selection import whole_quarters
 
     cases = {
         ((2025, 11), (2026, 10)): (dt.date(2026, 1, 1), dt.date(2026, 9, 30)),

@@ -12,15 +12,14 @@ from dash import no_update
 from pypdf import PdfReader
 
 from callbacks.report import export, pick, render_slides
-from dashboard import ids
-from dashboard.cache import standalone_cache
-from dashboard.errors import UserFacingError
-from dashboard.formatting import format_kpi
-from dashboard.report_export import report_pdf
-from dashboard.state import parse_query
-from queries.catalog import get_catalog
-from queries.hospital_report import REPORT_KPIS, report
-from tests.support import cli_json, texts
+from dashboard.core.cache import standalone_cache
+from dashboard.core.errors import UserFacingError
+from dashboard.ui import ids
+from dashboard.ui.formatting import format_kpi
+from dashboard.ui.report_files import report_pdf
+from queries.kpi.catalog import get_catalog
+from queries.report import REPORT_KPIS, report
+from tests.support import cli_json, raises_saying, texts, view
 
 
 @pytest.fixture(autouse=True)
@@ -62,12 +61,12 @@ def test_picking_a_hospital_sets_its_whole_path(s_warehouse, hospital):
 
 def test_pdf_export_reads_back_with_chinese_text(s_warehouse, hospital):
     code, name, query = hospital
-    sent = export(1, None, query, s_warehouse, ids.REPORT_PDF)
+    sent = export(query, s_warehouse, ids.REPORT_PDF)
     reader = PdfReader(io.BytesIO(base64.b64decode(sent["content"])))
     assert sent["filename"] == f"report_{code}.pdf" and len(reader.pages) >= 1
     # pypdf reads this font's two-byte codes with a NUL before each character (poppler's pdftotext does not)
     text = "".join(page.extract_text() for page in reader.pages).replace("\x00", "")
-    data = report(s_warehouse, parse_query(query)[0])
+    data = report(view(s_warehouse, query))
     cmi = data.frame.set_index("kpi").loc["cmi"]
     assert name in text and "费用消耗指数" in text and "低风险组死亡率" in text
     assert format_kpi("index", cmi["value"]) in text
@@ -76,7 +75,7 @@ def test_pdf_export_reads_back_with_chinese_text(s_warehouse, hospital):
 
 def test_excel_export_holds_every_row_with_its_definition(s_warehouse, hospital):
     code, _name, query = hospital
-    sent = export(None, 1, query, s_warehouse, ids.REPORT_XLSX)
+    sent = export(query, s_warehouse, ids.REPORT_XLSX)
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(sent["content"])))
     assert book.sheetnames == ["指标", "同级对比"]
     sheet = book["指标"]
@@ -97,6 +96,6 @@ def test_excel_export_holds_every_row_with_its_definition(s_warehouse, hospital)
 
 def test_pdf_without_a_cjk_font_is_a_clear_error(s_warehouse, hospital, monkeypatch, tmp_path):
     monkeypatch.setenv("DASHBOARD_CJK_FONT", str(tmp_path / "none.ttc"))
-    data = report(s_warehouse, parse_query(hospital[2])[0])
-    with pytest.raises(UserFacingError, match="fonts-noto-cjk"):
+    data = report(view(s_warehouse, hospital[2]))
+    with raises_saying(UserFacingError, "fonts-noto-cjk"):
         report_pdf(data.frame, data.meta, "zh")

@@ -8,23 +8,20 @@ import datetime as dt
 import pytest
 
 from callbacks import settlement
-from callbacks.panels import PANELS, render
-from dashboard.cache import standalone_cache
-from dashboard.policy import get_policy
-from dashboard.state import parse_query
-from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, graphs, texts
+from dashboard.core.cache import standalone_cache
+from dashboard.core.policy import get_policy
+from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, draw_panel, graphs, panel_data, texts
 
 
 @pytest.fixture(autouse=True)
 def _cache():
     standalone_cache(None)
-    PANELS.update(settlement.SPECS)
 
 
 @pytest.mark.parametrize("key", sorted(settlement.SPECS))
 @pytest.mark.parametrize("query", ["", CONSORTIUM, "?lang=en&district=990122"])
 def test_every_panel_draws(s_warehouse, key, query):
-    content = render(key, query, s_warehouse)
+    content = draw_panel(key, query, s_warehouse)
     text = texts(content)
     assert not any(e in text for e in ERROR_TEXTS), text
     if key.endswith("cards"):
@@ -37,7 +34,7 @@ def test_every_panel_draws(s_warehouse, key, query):
 
 
 def test_surplus_by_group_equals_the_command_line(s_warehouse):
-    bars = graphs(render("settlement-surplus-drg", "", s_warehouse))[0].figure.data[0]
+    bars = graphs(draw_panel("settlement-surplus-drg", "", s_warehouse))[0].figure.data[0]
     cli = cli_json(s_warehouse, "drg_surplus", "--by", "drg").dropna(subset=["value", "drg_code"])
     expected = dict(zip(cli["name"], cli["value"], strict=True))
     shown = dict(zip(bars.y, bars.x, strict=True))
@@ -47,7 +44,7 @@ def test_surplus_by_group_equals_the_command_line(s_warehouse):
 
 
 def test_capitation_year_and_projection_equal_the_command_line(s_warehouse):
-    data = settlement.SPECS["settlement-capitation"].data(s_warehouse, parse_query(CONSORTIUM)[0])
+    data = panel_data("settlement-capitation", CONSORTIUM, s_warehouse)
     where = ["--where", "consortium=C04", "--where", "district=990122"]
     months = cli_json(
         s_warehouse, "capitation_spend_rate", "--grain", "month", "--period", "this_year", *where
@@ -57,16 +54,14 @@ def test_capitation_year_and_projection_equal_the_command_line(s_warehouse):
     assert data.meta["annual_budget"] == pytest.approx(months["denominator"].sum() * 365 / elapsed)
     assert data.meta["projected"] == pytest.approx(months["numerator"].sum() * 365 / elapsed)
     assert data.meta["balance"] == pytest.approx(data.meta["annual_budget"] - data.meta["projected"])
-    title = graphs(render("settlement-capitation", CONSORTIUM, s_warehouse))[0].figure.layout.title.text
+    title = graphs(draw_panel("settlement-capitation", CONSORTIUM, s_warehouse))[0].figure.layout.title.text
     assert ("结余" in title) == (data.meta["balance"] >= 0) and ("超支" in title) == (
         data.meta["balance"] < 0
     )
 
 
 def test_each_member_share_of_the_consortium(s_warehouse):
-    frame = (
-        settlement.SPECS["settlement-capitation_members"].data(s_warehouse, parse_query(CONSORTIUM)[0]).frame
-    )
+    frame = panel_data("settlement-capitation_members", CONSORTIUM, s_warehouse).frame
     assert frame["budget_share"].sum() == pytest.approx(1.0) and frame["spend_share"].sum() == pytest.approx(
         1.0
     )

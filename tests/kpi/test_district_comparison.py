@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.cache import standalone_cache
-from dashboard.state import parse_query
-from queries.district_comparison import funnel_view, league
+from dashboard.core.cache import standalone_cache
+from queries.districts import funnel_view, league
+from tests.support import view
 from tests.support.district_warehouse import CITY_PER_100, build_district_warehouse
 
 
@@ -22,7 +22,7 @@ def districts(tmp_path_factory):
 
 
 def _verdicts(url: str, query: str) -> dict[str, tuple[float, str]]:
-    frame = league(url, parse_query("?period=all&kpi=hospitalization_rate" + query)[0]).frame
+    frame = league(view(url, "?period=all&kpi=hospitalization_rate" + query)).frame
     return {r.district_code: (r.value, r.outcome) for r in frame.itertuples()}
 
 
@@ -42,7 +42,7 @@ def test_standardisation_changes_the_verdict_of_the_old_district(districts):
 
 
 def test_peer_groups_as_comparator(districts):
-    frame = league(districts, parse_query("?period=all&compare=peer")[0]).frame.set_index("district_code")
+    frame = league(view(districts, "?period=all&compare=peer")).frame.set_index("district_code")
     urban = (1800 + 2800) / 44000 * 100
     rural = (6 + 800) / 2040 * 100
     assert frame.loc["DA", "comparator"] == pytest.approx(urban) and frame.loc[
@@ -53,7 +53,7 @@ def test_peer_groups_as_comparator(districts):
 
 
 def test_standardised_funnel_is_o_over_e_around_one(districts):
-    data = funnel_view(districts, parse_query("?period=all&adjust=standardised")[0])
+    data = funnel_view(view(districts, "?period=all&adjust=standardised"))
     frame = data.frame.set_index("district_code")
     assert data.meta["benchmark"] == 1.0
     assert frame.loc["DD", "value"] == pytest.approx(1.0) and frame.loc["DD", "denominator"] == pytest.approx(

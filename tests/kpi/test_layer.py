@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from dashboard import cache as cache_module
-from dashboard.cache import init_cache, standalone_cache
-from queries import api
-from queries.api import cache_key, filters_for, kpi_values
-from queries.builder import Request
-from queries.catalog import get_catalog
-from queries.filters import Scope
-from queries.registry import REGISTRY
+from dashboard.core import cache as cache_module
+from dashboard.core.cache import init_cache, standalone_cache
+from queries import execution
+from queries.execution import cache_key, kpi_values
+from queries.kpi.builder import Request
+from queries.kpi.catalog import get_catalog
+from queries.kpi.filters import Scope
+from queries.kpi.registry import REGISTRY
+from queries.selection import filters_for
 from tests.support import plan_or_none
 
 BREAKDOWNS = [(), ("district",), ("institution",), ("team",), ("age_band",), ("icd_chapter",), ("drg",)]
@@ -111,13 +112,13 @@ def test_cli_rejects_bad_input_in_one_line(s_warehouse):
 @pytest.fixture
 def counting_fetch(monkeypatch):
     calls = []
-    original = api._fetch
+    original = execution.fetch
 
     def counted(plan, url):
         calls.append(plan)
         return original(plan, url)
 
-    monkeypatch.setattr(api, "_fetch", counted)
+    monkeypatch.setattr(execution, "fetch", counted)
     return calls
 
 
@@ -134,12 +135,16 @@ def test_equal_requests_share_an_entry(s_warehouse, counting_fetch):
 def test_scope_filters_and_data_version_change_the_key(s_warehouse):
     catalog = get_catalog(s_warehouse)
     base = Request("cmi", filters_for(s_warehouse, period="last_12_months"), ("institution",))
+
+    def key(request, catalog=catalog):
+        return cache_key("values", request.key(), request.scope, catalog)
+
     keys = {
-        cache_key(base, catalog),
-        cache_key(replace(base, scope=Scope.of(districts=["990102"])), catalog),
-        cache_key(replace(base, scope=Scope.of(consortia=["C01"])), catalog),
-        cache_key(replace(base, filters=filters_for(s_warehouse, period="this_year")), catalog),
-        cache_key(base, replace(catalog, data_version="another-load")),
+        key(base),
+        key(replace(base, scope=Scope.of(districts=["990102"]))),
+        key(replace(base, scope=Scope.of(consortia=["C01"]))),
+        key(replace(base, filters=filters_for(s_warehouse, period="this_year"))),
+        key(base, replace(catalog, data_version="another-load")),
     }
     assert len(keys) == 5
 
@@ -161,7 +166,7 @@ def test_redis_backend_holds_entries(s_warehouse, counting_fetch):
 
     url = os.environ["DASHBOARD_TEST_REDIS_URL"]
     client = redis.Redis.from_url(url)
-    for key in client.scan_iter("dashboard:kpi:*"):
+    for key in client.scan_iter("dashboard:values:*"):
         client.delete(key)
     standalone_cache(url)
     request = Request(
@@ -171,14 +176,14 @@ def test_redis_backend_holds_entries(s_warehouse, counting_fetch):
     second = kpi_values(s_warehouse, request)
     assert len(counting_fetch) == 1
     pd.testing.assert_frame_equal(first, second)
-    assert any(True for _ in client.scan_iter("dashboard:kpi:*"))
+    assert any(True for _ in client.scan_iter("dashboard:values:*"))
 
 
 def test_unreachable_redis_still_answers_and_logs_why(s_warehouse, caplog, counting_fetch):
     standalone_cache("redis://127.0.0.1:1/0")
     cache_module._state["last_warning"] = 0.0
     request = Request("alos", filters_for(s_warehouse, period="last_12_months"), ("district",))
-    with caplog.at_level(logging.WARNING, logger="dashboard.cache"):
+    with caplog.at_level(logging.WARNING, logger="dashboard.core.cache"):
         frame = kpi_values(s_warehouse, request)
     assert len(frame) == 8 and frame["value"].notna().all()
     assert any("answering uncached" in r.getMessage() for r in caplog.records)

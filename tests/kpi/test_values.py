@@ -7,11 +7,13 @@ import math
 
 import pytest
 
-from dashboard.cache import standalone_cache
-from queries.api import filters_for, kpi_values
-from queries.builder import NotApplicable, Request, build_plan
-from queries.catalog import get_catalog
-from queries.registry import REGISTRY
+from dashboard.core.cache import standalone_cache
+from queries.execution import kpi_values
+from queries.kpi.builder import NotApplicable, Request, build_plan
+from queries.kpi.catalog import get_catalog
+from queries.kpi.registry import REGISTRY
+from queries.selection import filters_for
+from tests.support import raises_saying
 from tests.support.mini_warehouse import build_mini_warehouse
 
 
@@ -216,20 +218,20 @@ def test_rollups_and_facts_agree(mini):
 
 
 def test_residence_kpis_refuse_institution_breakdowns(mini):
-    with pytest.raises(NotApplicable, match="residence-based"):
+    with raises_saying(NotApplicable, "residence-based"):
         value(mini, "visits_per_capita", by=("institution",))
     with pytest.raises(NotApplicable):
         value(mini, "hospitalization_rate", by=("insurance_type",))
 
 
 def test_unknown_codes_and_values_are_clear_errors(mini):
-    from dashboard.errors import UserFacingError
+    from dashboard.core.errors import UserFacingError
 
-    with pytest.raises(UserFacingError, match="unknown district ZZ"):
+    with raises_saying(UserFacingError, "unknown district ZZ"):
         filters_for(mini, district="ZZ")
-    with pytest.raises(UserFacingError, match="level must be one of"):
+    with raises_saying(UserFacingError, "level must be one of"):
         filters_for(mini, level="hospital")
-    with pytest.raises(UserFacingError, match="not a month"):
+    with raises_saying(UserFacingError, "not a month"):
         filters_for(mini, from_month="2025-13")
-    with pytest.raises(UserFacingError, match="unknown KPI"):
+    with raises_saying(UserFacingError, "unknown KPI"):
         value(mini, "happiness")

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.db import check_warehouse, create_engine
-from dashboard.demo import build as build_module
-from dashboard.demo.build import build_demo
-from dashboard.errors import WarehouseIncomplete, WarehouseUnavailable
-from tests.support import TEST_LAST_MONTH
+from dashboard.core.db import check_warehouse, create_engine
+from dashboard.core.errors import WarehouseIncomplete, WarehouseUnavailable
+from dashboard.load.demo import build as build_module
+from dashboard.load.demo.build import build_demo
+from tests.support import TEST_LAST_MONTH, raises_saying
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -80,7 +80,7 @@ def test_unfinished_build_marker_is_refused(s_warehouse, tmp_path):
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM warehouse_meta WHERE key = 'build_status'")
     con.close()
-    with pytest.raises(WarehouseIncomplete, match="never finished"):
+    with raises_saying(WarehouseIncomplete, "never finished"):
         check_warehouse(create_engine(f"duckdb:///{copy}"))
 
 
@@ -107,14 +107,14 @@ def test_interrupted_build_leaves_no_file_and_keeps_the_old_one(tmp_path, monkey
 
 
 def test_in_memory_duckdb_cannot_hold_a_warehouse():
-    with pytest.raises(WarehouseUnavailable, match="in-memory"):
+    with raises_saying(WarehouseUnavailable, "in-memory"):
         build_demo("duckdb:///:memory:", scale="S")
 
 
 def test_bad_port_setting(monkeypatch):
-    from dashboard.errors import UserFacingError
-    from dashboard.settings import Settings
+    from dashboard.core.errors import UserFacingError
+    from dashboard.core.settings import Settings
 
     monkeypatch.setenv("DASHBOARD_PORT", "eighty")
-    with pytest.raises(UserFacingError, match="DASHBOARD_PORT"):
+    with raises_saying(UserFacingError, "DASHBOARD_PORT"):
         Settings.from_env()

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from dashboard.db import get_engine
-from dashboard.demo.build import build_demo
-from dashboard.schema import CONTRACT_TABLES
+from dashboard.core.db import get_engine
+from dashboard.core.schema import CONTRACT_TABLES
+from dashboard.load.demo.build import build_demo
 from tests.support import TEST_LAST_MONTH, TEST_SEED
 
 
@@ -325,7 +325,7 @@ def test_chronic_management_and_control(q, disease):
 
 @pytest.mark.parametrize("disease", ["hypertension", "diabetes"])
 def test_managed_share_of_estimated_patients(q, disease):
-    from dashboard.reference import AGE_BANDS, prevalence_by_band
+    from dashboard.core.reference import AGE_BANDS, prevalence_by_band
 
     prevalence = dict(zip(AGE_BANDS, prevalence_by_band(disease), strict=True))
     population = q("SELECT age_band, sum(population) FROM dim_population WHERE year = 2026 GROUP BY 1")
@@ -380,8 +380,8 @@ def test_demo_catalogue_names_state_the_severity_of_their_codes(s_warehouse):
     """The demo's DRG names follow the CHS-DRG wording, checked by the same rule as the real list."""
     import sqlalchemy as sa
 
-    from dashboard.db import get_engine
-    from dashboard.drg import parse_drg_code, severity_in_name
+    from dashboard.core.db import get_engine
+    from dashboard.core.drg_codes import parse_drg_code, severity_in_name
 
     with get_engine(s_warehouse).connect() as conn:
         rows = conn.execute(sa.text("SELECT drg_code, drg_name FROM dim_drg")).all()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from dashboard.schema import CONTRACT_TABLES, metadata
-from dashboard.warehouse import WarehouseWriter, _create_table_ddl
+from dashboard.core.schema import CONTRACT_TABLES, metadata
+from dashboard.load.writer import WarehouseWriter, create_table_ddl
 
 # Copied by hand from DOMAIN.md §3: the required columns of every contract table.
 CONTRACT = {
@@ -91,7 +91,7 @@ def test_duckdb_creates_the_whole_schema(tmp_path):
 def test_ddl_compiles_for_postgresql_with_indexes():
     dialect = postgresql.dialect()
     for table in CONTRACT_TABLES:
-        ddl = str(_create_table_ddl(table).compile(dialect=dialect))
+        ddl = str(create_table_ddl(table).compile(dialect=dialect))
         assert f"CREATE TABLE {table.name}" in ddl
         assert "PRIMARY KEY" in ddl
     index_columns = {tuple(c.name for c in ix.columns) for ix in metadata.tables["fact_visit"].indexes}

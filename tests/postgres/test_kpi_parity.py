@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.cache import standalone_cache
-from queries.api import filters_for, kpi_values
-from queries.builder import Request
-from queries.registry import REGISTRY
+from dashboard.core.cache import standalone_cache
+from queries.execution import kpi_values
+from queries.kpi.builder import Request
+from queries.kpi.registry import REGISTRY
+from queries.selection import filters_for
 from tests.support import plan_or_none
 
 

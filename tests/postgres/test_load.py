@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from dashboard.db import check_warehouse, create_engine
-from dashboard.demo.build import build_demo
-from dashboard.schema import CONTRACT_TABLES, fact_inpatient, fact_visit
+from dashboard.core.db import check_warehouse, create_engine
+from dashboard.core.schema import CONTRACT_TABLES, fact_inpatient, fact_visit
+from dashboard.load.demo.build import build_demo
 from tests.support import TEST_LAST_MONTH, TEST_SEED
 
 MONEY = [

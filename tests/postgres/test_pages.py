@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from callbacks import chronic, districts, drg, referrals, settlement, visits
-from callbacks.panels import PANELS, render
-from dashboard.cache import standalone_cache
-from dashboard.state import parse_query
-from queries.hospital_report import report
-from tests.support import CONSORTIUM, ERROR_TEXTS, texts
+from dashboard.core.cache import standalone_cache
+from dashboard.core.state import parse_query
+from queries.report import report
+from queries.selection import View
+from tests.support import CONSORTIUM, ERROR_TEXTS, draw_panel, texts
 
 SPECS = {
     **visits.SPECS,
@@ -26,7 +26,6 @@ SPECS = {
 @pytest.fixture(autouse=True)
 def _cache():
     standalone_cache(None)
-    PANELS.update(SPECS)
 
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,10 +42,13 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("key", sorted(SPECS))
 def test_every_panel_on_postgresql_equals_duckdb(s_warehouse, pg_s_warehouse, key):
     for query in ("", CONSORTIUM):
-        text = texts(render(key, query, pg_s_warehouse))
+        text = texts(draw_panel(key, query, pg_s_warehouse))
         assert not any(e in text for e in ERROR_TEXTS), (key, query, text)
         state = parse_query(query)[0]
-        on_duckdb, on_postgres = SPECS[key].data(s_warehouse, state), SPECS[key].data(pg_s_warehouse, state)
+        on_duckdb, on_postgres = (
+            SPECS[key].data(View(s_warehouse, state)),
+            SPECS[key].data(View(pg_s_warehouse, state)),
+        )
         assert on_postgres.message == on_duckdb.message
         if "cards" in key:
             continue  # cards hold nested series; their values are checked through the KPI layer's parity test
@@ -58,7 +60,7 @@ def test_every_panel_on_postgresql_equals_duckdb(s_warehouse, pg_s_warehouse, ke
 
 def test_hospital_report_on_postgresql_equals_duckdb(s_warehouse, pg_s_warehouse):
     state = parse_query("?institution=I002")[0]
-    on_duckdb, on_postgres = report(s_warehouse, state), report(pg_s_warehouse, state)
+    on_duckdb, on_postgres = report(View(s_warehouse, state)), report(View(pg_s_warehouse, state))
     columns = ["kpi", "value", "numerator", "denominator", "peer_value", "rank", "outcome"]
     pd.testing.assert_frame_equal(
         _comparable(on_postgres.frame[columns]), _comparable(on_duckdb.frame[columns]), check_dtype=False

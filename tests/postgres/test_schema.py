@@ -6,11 +6,11 @@ import uuid
 
 import sqlalchemy as sa
 
-from dashboard.schema import CONTRACT_TABLES, metadata
+from dashboard.core.schema import CONTRACT_TABLES, metadata
 
 
 def test_postgresql_creates_the_whole_schema(postgres_url):
-    from dashboard.db import create_engine
+    from dashboard.core.db import create_engine
 
     schema = f"schema_test_{uuid.uuid4().hex[:8]}"
     engine = create_engine(postgres_url)

@@ -6,6 +6,7 @@ fixtures live in tests/conftest.py, which takes its constants from here too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import subprocess
@@ -14,9 +15,14 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from dash import dcc
 
-from dashboard.i18n import TEXT
+from callbacks import chronic, districts, drg, referrals, settlement, visits
+from callbacks.panels import render
+from dashboard.core.state import parse_query
+from dashboard.ui.words import t, tell
+from queries.selection import View
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
@@ -26,7 +32,7 @@ TEST_LAST_MONTH = dt.date(2026, 10, 1)
 TEST_SEED = 2025
 
 CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
-ERROR_TEXTS = {TEXT["error"][0], TEXT["draw_error"][0]}
+ERROR_TEXTS = {t("error", "zh"), t("draw_error", "zh")}
 
 # One [[policy]] entry of a policy file, to .format(year=…, k_high=…, days=…)
 POLICY_ENTRY = """
@@ -94,7 +100,7 @@ def cli_json(url: str, *args: str) -> pd.DataFrame:
 
 def plan_or_none(kpi, request):
     """The KPI's query plan for a request, or None where the KPI does not apply to it."""
-    from queries.builder import NotApplicable, build_plan
+    from queries.kpi.builder import NotApplicable, build_plan
 
     try:
         return build_plan(kpi, request, None)
@@ -108,7 +114,7 @@ def plan_or_none(kpi, request):
 def start_home(dash_duo, url, path="/"):
     """The app on ``url``, opened at ``path``, once the home page's first card shows a value."""
     from dashboard.app import create_app
-    from dashboard.settings import Settings
+    from dashboard.core.settings import Settings
 
     dash_duo.start_server(create_app(Settings(database_url=url)))
     dash_duo.driver.set_window_size(1400, 2200)  # tall enough that the whole scorecard is on screen
@@ -120,7 +126,7 @@ def start_home(dash_duo, url, path="/"):
 def open_page(dash_duo, url, path):
     """The app on ``url``, opened at ``path`` (without waiting for anything)."""
     from dashboard.app import create_app
-    from dashboard.settings import Settings
+    from dashboard.core.settings import Settings
 
     dash_duo.start_server(create_app(Settings(database_url=url)))
     dash_duo.driver.set_window_size(1400, 2200)
@@ -205,3 +211,45 @@ def click_until(dash_duo, panel: str, selector: str, fragment):
                 return
             time.sleep(0.1)
     raise AssertionError(f"clicking {selector} in {panel} never led to {fragment}")
+
+
+# --- user-facing errors ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def raises_saying(kind: type[Exception], fragment: str):
+    """Like pytest.raises, for errors meant for people: the English sentence holds ``fragment``, and the
+    message renders in Chinese too (its key is in both catalogues)."""
+    with pytest.raises(kind) as caught:
+        yield caught
+    said = tell(caught.value, "en")
+    assert fragment in said, said
+    assert tell(caught.value, "zh")
+
+
+# --- views and panels --------------------------------------------------------------------------------------
+
+
+def view(url: str, query: str = "") -> View:
+    """The view a URL's query string asks for, of the warehouse at ``url`` (every scope: no login yet)."""
+    return View(url, parse_query(query)[0])
+
+
+def _panel_book() -> dict:
+    book = {}
+    for module in (visits, referrals, chronic, drg, settlement, districts):
+        book.update(module.SPECS)
+    return book
+
+
+PANEL_BOOK = _panel_book()  # what create_app registers: every page's panels by key
+
+
+def draw_panel(key: str, query: str, url: str):
+    """A panel's body as the MATCH callback draws it for the URL's query string."""
+    return render(PANEL_BOOK[key], key, query, url)
+
+
+def panel_data(key: str, query: str, url: str):
+    """A panel's data (what its download holds) for the URL's query string."""
+    return PANEL_BOOK[key].data(view(url, query))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from dashboard.schema import metadata
+from dashboard.core.schema import metadata
 from tests.support.mini_warehouse import build_mini_warehouse
 
 # district -> (kind, {age band: (people per sex, admissions per sex)})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from dashboard.schema import metadata
-from dashboard.warehouse import WarehouseWriter, build_meta, mark_complete
+from dashboard.core.schema import metadata
+from dashboard.load.writer import WarehouseWriter, build_meta, mark_complete
 
 D = dt.date.fromisoformat
 GV = "test-v1"

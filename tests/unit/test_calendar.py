@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.demo.calendar import Period, day_weights, last_full_month
+from dashboard.load.demo.calendar import Period, day_weights, last_full_month
 
 
 def test_period_and_calendar():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.drg import parse_drg_code, read_group_list, severity_in_name
+from dashboard.core.drg_codes import parse_drg_code, severity_in_name
+from dashboard.load.drg_catalogue import read_group_list
 from tests.support import SHARED_REFERENCE
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_figure_builders_as_data():
-    from dashboard.figures import TEMPLATE, empty_figure, sparkline_svg
+    from dashboard.ui.figures.theme import TEMPLATE, empty_figure, sparkline_svg
 
     figure = empty_figure("所选范围内没有数据")
     assert figure.layout.template.layout.font.family.startswith('"PingFang SC"')

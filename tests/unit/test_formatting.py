@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.formatting import format_int, format_large, format_yuan
+from dashboard.ui.formatting import format_int, format_large, format_yuan
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from queries.stats import (
+from queries.kpi.stats import (
     classify,
     funnel_limits,
     indirect_standardisation,

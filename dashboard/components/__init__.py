@@ -1,1 +1,0 @@
-"""Pure builders of Dash components: data in, components out; they never query."""

@@ -1,0 +1,119 @@
+"""One SQLAlchemy engine per process and database URL, opened lazily, with errors people can act on."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from dashboard.core.errors import WarehouseIncomplete, WarehouseUnavailable
+from dashboard.core.schema import CONTRACT_TABLES, warehouse_meta
+
+SUPPORTED_BACKENDS = ("duckdb", "postgresql")
+BUILD_COMPLETE_KEY = "build_status"
+BUILD_COMPLETE_VALUE = "complete"
+
+_engines: dict[tuple[str, bool], Engine] = {}
+_lock = threading.Lock()
+
+
+def parse_database_url(url: str) -> URL:
+    """Parse and normalise a database URL; raise a one-line error for anything unsupported."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise WarehouseUnavailable("not_a_database_url", url=url) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise WarehouseUnavailable("unsupported_database", backend=backend, url=safe_url(parsed))
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        # One driver for PostgreSQL everywhere: psycopg 3, which also does the bulk COPY.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def safe_url(url: URL | str) -> str:
+    """The URL as it may be shown or logged: without its password."""
+    parsed = url if isinstance(url, URL) else make_url(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def duckdb_path(url: URL) -> Path | None:
+    """The file behind a DuckDB URL, or None for an in-memory database."""
+    if url.get_backend_name() != "duckdb" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def create_engine(url: str | URL, *, read_only: bool = True) -> Engine:
+    """Create a new engine (not shared). DuckDB files are opened read-only unless asked otherwise.
+
+    Read-only matters: DuckDB lets many read-only processes share a file, but a writer locks out every
+    other process, readers included.
+    """
+    parsed = parse_database_url(str(url)) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "duckdb":
+        path = duckdb_path(parsed)
+        if read_only and path is not None and not path.exists():
+            raise WarehouseUnavailable("no_warehouse_file", path=str(path))
+        connect_args: dict = {"read_only": read_only} if path is not None else {}
+        if read_only:
+            # DuckDB's buffer manager would otherwise take up to 80% of the machine for cached pages; an app
+            # process should stay small (it answers from rollups and a result cache).
+            connect_args["config"] = {"memory_limit": os.environ.get("DASHBOARD_DUCKDB_MEMORY", "512MB")}
+        return sa.create_engine(parsed, connect_args=connect_args)
+    return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def get_engine(url: str) -> Engine:
+    """The process-wide read-only engine for ``url``, created on first use."""
+    key = (url, True)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = create_engine(url, read_only=True)
+            _engines[key] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection; the next query reopens (used after a reload of the warehouse)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """The first line of the driver's message: enough to act on, without a traceback."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def check_warehouse(engine: Engine) -> dict[str, str]:
+    """Verify the warehouse opens and holds the whole contract; return its metadata.
+
+    Raises:
+        WarehouseUnavailable: the database cannot be reached or opened.
+        WarehouseIncomplete: tables are missing or the build never finished.
+    """
+    where = safe_url(engine.url)
+    try:
+        present = set(sa.inspect(engine).get_table_names())
+    except Exception as exc:  # SQLAlchemy's errors, or duckdb's own for a file that is not a database
+        raise WarehouseUnavailable(
+            "cannot_open_warehouse", where=where, reason=describe_db_error(exc)
+        ) from None
+    missing = [t.name for t in (*CONTRACT_TABLES, warehouse_meta) if t.name not in present]
+    if missing:
+        shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
+        raise WarehouseIncomplete("warehouse_incomplete", where=where, missing=shown)
+    with engine.connect() as conn:
+        meta = dict(conn.execute(sa.select(warehouse_meta.c.key, warehouse_meta.c.value)).all())
+    if meta.get(BUILD_COMPLETE_KEY) != BUILD_COMPLETE_VALUE:
+        raise WarehouseIncomplete("warehouse_unfinished", where=where)
+    return meta

@@ -1,1 +1,0 @@
-"""The demo warehouse: a believable city generated from a seed (see build.build_demo)."""

@@ -1,0 +1,71 @@
+"""Tables a panel shows instead of a chart: the outlier case list (a paged grid) and the policy in force."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from dashboard.ui.words import label, t
+
+POLICY_ROWS = (
+    "base_rate",
+    "k_high",
+    "k_low",
+    "high_outlier_top_up",
+    "readmission_days",
+    "grouper_version",
+    "risk_cut_points",
+)
+
+
+def grid(frame: pd.DataFrame, columns: list[tuple[str, str]], note: str = "") -> html.Div:
+    """Rows as a sortable, paged grid: ``columns`` are (field, header) pairs; numbers keep their sort order."""
+    return html.Div(
+        [
+            dag.AgGrid(
+                rowData=frame.to_dict("records"),
+                columnDefs=[{"field": f, "headerName": h} for f, h in columns],
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "filter": True,
+                    "flex": 1,
+                    "minWidth": 90,
+                },
+                dashGridOptions={
+                    "pagination": True,
+                    "paginationPageSize": 10,
+                    "paginationPageSizeSelector": False,
+                    "animateRows": False,
+                },
+                className="ag-theme-alpine",
+                style={"height": "460px", "width": "100%"},
+            ),
+            html.Div(note, className="small text-muted mt-1") if note else None,
+        ]
+    )
+
+
+def outlier_cases(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
+    """The outlier case list: cost to the yuan, ratio to two decimals, the kind of outlier in words."""
+    shown = frame.assign(total_cost=frame["total_cost"].round(0), cost_ratio=frame["cost_ratio"].round(2))
+    shown["kind"] = shown["kind"].map(
+        {"high": t("high_cost_outlier_share", lang), "low": t("low_cost_outlier_share", lang)}
+    )
+    columns = [(field, label("case_column", field, lang)) for field in frame.columns]
+    return grid(shown, columns, t("outlier_cases_note", lang, limit=meta["limit"]))
+
+
+def policy_table(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
+    """The policy parameters in force, one column per year, and the file they come from."""
+    labels = {k: t(f"policy_{k}", lang) for k in POLICY_ROWS}
+    shown = frame.assign(base_rate=frame["base_rate"].map("{:,.0f}".format))
+    shown = shown.set_index("year")[list(labels)].rename(columns=labels).T
+    table = dbc.Table.from_dataframe(
+        shown.reset_index(names=""), size="sm", bordered=False, className="mb-1 small"
+    )
+    return html.Div(
+        [table, html.Div(f"{t('policy_file', lang)}: {meta['file']}", className="small text-muted")]
+    )

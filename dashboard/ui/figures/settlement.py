@@ -1,0 +1,96 @@
+"""Figures of the settlement page: capitation budget against spend, budget holders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.ui.figures.common import styled, unit_bars
+from dashboard.ui.figures.theme import COLORS
+from dashboard.ui.formatting import format_kpi
+from dashboard.ui.words import t
+
+
+def capitation_progress(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure:
+    """Cumulative capitation spend against the cumulative budget this year, with the straight-line projection
+    of spend to 31 December and the annual budget; the title says what the projection means for the holder."""
+    months = pd.to_datetime(frame["month"])
+    year_end = pd.Timestamp(year=meta["year"], month=12, day=1)
+    figure = go.Figure()
+    figure.add_scatter(
+        x=months,
+        y=frame["cumulative_budget"],
+        name=t("budget_to_date", lang),
+        mode="lines",
+        line={"color": "#6c757d", "dash": "dot"},
+        hovertemplate="%{x|%Y-%m} %{y:,.0f}<extra></extra>",
+    )
+    figure.add_scatter(
+        x=months,
+        y=frame["cumulative_spend"],
+        name=t("spend_to_date", lang),
+        mode="lines+markers",
+        line={"color": COLORS[0]},
+        hovertemplate="%{x|%Y-%m} %{y:,.0f}<extra></extra>",
+    )
+    figure.add_scatter(
+        x=[months.iloc[-1], year_end],
+        y=[frame["cumulative_spend"].iloc[-1], meta["projected"]],
+        name=t("projection", lang),
+        mode="lines+markers",
+        line={"color": COLORS[0], "dash": "dash"},
+        hovertemplate="%{x|%Y-%m} %{y:,.0f}<extra></extra>",
+    )
+    figure.add_hline(
+        y=meta["annual_budget"],
+        line={"color": "#dc3545", "width": 1},
+        annotation_text=f"{t('annual_budget', lang)} {format_kpi('yuan', meta['annual_budget'], lang)}",
+        annotation_position="top left",
+    )
+    balance = meta["balance"]
+    verdict = t("surplus_kept" if balance >= 0 else "overspend_borne", lang)
+    title = f"{verdict} {format_kpi('yuan', abs(balance), lang)}"
+    return styled(
+        figure,
+        height=340,
+        title={"text": title, "font": {"size": 13}, "x": 0.01},
+        yaxis={"separatethousands": True, "rangemode": "tozero"},
+        margin={"l": 60, "r": 10, "t": 40, "b": 30},
+    )
+
+
+def budget_and_spend(frame: pd.DataFrame, key: str, lang: str, drill_level: str | None) -> go.Figure:
+    """Each budget holder's budget and spend side by side; hover gives its shares of the whole."""
+    part = frame.iloc[::-1]
+    figure = go.Figure()
+    for column, label, color in (("denominator", "budget", "#adb5bd"), ("numerator", "spend", COLORS[0])):
+        figure.add_bar(
+            y=part["name"],
+            x=part[column],
+            orientation="h",
+            name=t(label, lang),
+            marker_color=color,
+            customdata=[[drill_level, c] for c in part[key]] if drill_level else None,
+            hovertext=[
+                f"<b>{r['name']}</b><br>{t('budget', lang)} {format_kpi('yuan', r['denominator'], lang)} "
+                f"({r['budget_share']:.1%})<br>{t('spend', lang)} {format_kpi('yuan', r['numerator'], lang)} "
+                f"({r['spend_share']:.1%})<br>{t('spend_rate', lang)} {r['value']:.1%}"
+                for r in part.to_dict("records")
+            ],
+            hoverinfo="text",
+        )
+    return styled(
+        figure,
+        height=max(240, 30 * len(part) + 90),
+        barmode="group",
+        xaxis={"separatethousands": True},
+        yaxis={"automargin": True},
+        margin={"l": 10, "r": 10, "t": 32, "b": 30},
+    )
+
+
+def surplus_bars(frame: pd.DataFrame, meta: dict, lang: str, drill_level: str | None = None) -> go.Figure:
+    """Surplus (green) or deficit (red) per unit, group or department, largest first."""
+    signed = frame.assign(outcome=np.where(frame["value"] >= 0, "better", "worse"))
+    return unit_bars(signed, meta["key"], "yuan", lang, drill_level, top=meta["top"])

@@ -1,0 +1,259 @@
+"""Comparing fairly (DOMAIN.md §5): a KPI beside its earlier periods (同比, 环比), against a benchmark by
+its interval, as a trend with a significance test, on a funnel plot, and indirectly standardised by age and sex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core.months import add_months
+from queries.execution import (
+    RESULT_COLUMNS,
+    SUPPRESSION_THRESHOLD,
+    check_one_grouper_version,
+    finish,
+    kpi_values,
+    raw_sums,
+)
+from queries.kpi import stats
+from queries.kpi.builder import NotApplicable, Request, output_column
+from queries.kpi.catalog import get_catalog
+from queries.kpi.filters import Filters, Scope, make_filters
+from queries.kpi.registry import Kpi, get_kpi
+
+
+def shifted(filters: Filters, months: int) -> Filters:
+    start = add_months(filters.start, months)
+    end_first = add_months(filters.end.replace(day=1), months)
+    return make_filters(start, end_first, **dict(filters.values))
+
+
+def _summable(kpi: Kpi) -> bool:
+    """Month totals add up to the period's: event-based parts (no per-window logic, no distinct counts)."""
+    parts = [p for p in (kpi.numerator, kpi.denominator) if p is not None]
+    return not any(p.window or p.distinct is not None or p.options for p in parts)
+
+
+def _periods_from_months(database_url: str, request: Request, level: float) -> dict[str, pd.DataFrame] | None:
+    """Current, previous and last-year values from one month-by-month query, for summable KPIs.
+
+    Σnumerator and Σdenominator (and Σx²) of a period are the sums of its months, so one scan over the
+    months of all three periods gives exactly what three scans would.
+    """
+    kpi = get_kpi(request.kpi_id)
+    if not _summable(kpi) or request.grain is not None:
+        return None
+    catalog = get_catalog(database_url)
+    check_one_grouper_version(kpi, request, catalog)
+    periods = {"current": request.filters}
+    periods["previous"] = shifted(request.filters, -request.filters.months)
+    periods["last_year"] = shifted(request.filters, -12)
+    months = raw_sums(
+        database_url, replace(request, filters=_comparison_span(request.filters), grain="month")
+    )
+    keys = [output_column(d) for d in request.by]
+    out = {}
+    for label, filters in periods.items():
+        try:
+            check_one_grouper_version(kpi, replace(request, filters=filters), catalog)
+        except NotApplicable:  # an earlier period of another grouper version has no comparable value
+            out[label] = pd.DataFrame(columns=[*keys, *RESULT_COLUMNS])
+            continue
+        if not months.empty:
+            dates = pd.to_datetime(months["month"]).dt.date
+            part = months[(dates >= filters.start) & (dates <= filters.end)]
+        else:
+            part = months
+        sums = [c for c in ("numerator", "denominator", "numerator_sq") if c in months]
+        if keys:
+            totals = part.groupby(keys, dropna=False)[sums].sum().reset_index()
+        else:
+            totals = pd.DataFrame([part[sums].sum()]) if len(part) else pd.DataFrame({c: [0.0] for c in sums})
+        if kpi.denominator is None:
+            totals = totals.drop(columns=["denominator"], errors="ignore")
+        out[label] = finish(
+            kpi, totals, replace(request, filters=filters), catalog, level, SUPPRESSION_THRESHOLD
+        )
+    return out
+
+
+def series(database_url: str, request: Request, grain: str = "month") -> pd.DataFrame:
+    """The KPI period by period. For summable KPIs by month it reuses the month totals that earlier_periods()
+    already fetched for the same request (one scan serves the value, 同比, 环比 and the sparkline)."""
+    kpi = get_kpi(request.kpi_id)
+    if grain != "month" or not _summable(kpi) or request.by:
+        return kpi_values(database_url, replace(request, grain=grain))
+    months = raw_sums(
+        database_url, replace(request, filters=_comparison_span(request.filters), grain="month")
+    )
+    if not months.empty:
+        dates = pd.to_datetime(months["month"]).dt.date
+        months = months[(dates >= request.filters.start) & (dates <= request.filters.end)]
+    if kpi.denominator is None:
+        months = months.drop(columns=["denominator"], errors="ignore")
+    return finish(
+        kpi, months, replace(request, grain="month"), get_catalog(database_url), 0.95, SUPPRESSION_THRESHOLD
+    )
+
+
+def _comparison_span(filters: Filters) -> Filters:
+    """From the earliest comparison period (previous or a year back) to the end of the current one."""
+    first = min(shifted(filters, -filters.months).start, shifted(filters, -12).start)
+    return make_filters(first, filters.end, **dict(filters.values))
+
+
+def earlier_periods(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
+    """The request's values beside the previous period (环比) and the same period a year earlier (同比)."""
+    keys = [output_column(d) for d in request.by]
+    data_start = get_catalog(database_url).period_start
+    earlier = {
+        "previous": shifted(request.filters, -request.filters.months),
+        "last_year": shifted(request.filters, -12),
+    }
+    outside = {label for label, filters in earlier.items() if filters.start < data_start}
+    periods = _periods_from_months(database_url, request, level)
+    if periods is None:
+        periods = {"current": kpi_values(database_url, request, level)}
+        for label, filters in earlier.items():
+            try:
+                periods[label] = kpi_values(database_url, replace(request, filters=filters), level)
+            except NotApplicable:
+                periods[label] = pd.DataFrame(columns=[*keys, "value"])
+    return _merge_periods(periods, keys, outside)
+
+
+def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str], outside: set[str]) -> pd.DataFrame:
+    """Current values with the earlier periods' beside them; a period before the data has no value."""
+    out = periods["current"].copy()
+    for label in ("previous", "last_year"):
+        other = periods[label]
+        if label in outside:
+            other = other.assign(value=np.nan)
+        if keys:
+            out = out.merge(
+                other[[*keys, "value"]].rename(columns={"value": f"value_{label}"}), on=keys, how="left"
+            )
+        else:
+            out[f"value_{label}"] = other["value"].iloc[0] if len(other) else np.nan
+        out[f"change_{label}"] = out["value"] - out[f"value_{label}"]
+    return out
+
+
+def benchmark(
+    database_url: str, request: Request, comparator: Scope | None = None, level: float = 0.95
+) -> tuple[pd.DataFrame, float]:
+    """Units classified better / similar / worse than a comparator by their interval and the KPI's polarity.
+
+    The comparator is the whole region (same period, no unit filters) unless another scope (a parent unit or a
+    peer group) is given.
+    """
+    kpi = get_kpi(request.kpi_id)
+    units = kpi_values(database_url, request, level)
+    reference_request = Request(request.kpi_id, request.filters, (), None, comparator or Scope())
+    reference = kpi_values(database_url, reference_request, level)
+    value = float(reference["value"].iloc[0]) if len(reference) else float("nan")
+    out = units.copy()
+    out["benchmark"] = value
+    out["outcome"] = stats.unit_outcomes(out, value, kpi.polarity)
+    return out, value
+
+
+def trend(database_url: str, request: Request, grain: str = "month", min_points: int = 5) -> dict:
+    """The KPI's series at ``grain`` with a weighted least-squares slope and its significance."""
+    series = kpi_values(database_url, replace(request, by=(), grain=grain))
+    weights = series["denominator"].fillna(0).to_numpy() if series["denominator"].notna().any() else None
+    slope, p_value = stats.trend_test(series["value"].to_numpy(), weights, min_points)
+    kpi = get_kpi(request.kpi_id)
+    significant = bool(p_value < 0.05) if not np.isnan(p_value) else False
+    direction = "flat"
+    if significant:
+        rising = slope > 0
+        if kpi.polarity == "none":
+            direction = "rising" if rising else "falling"
+        else:
+            direction = "improving" if rising == (kpi.polarity == "higher") else "worsening"
+    return {
+        "series": series,
+        "slope": slope,
+        "p_value": p_value,
+        "significant": significant,
+        "direction": direction,
+    }
+
+
+def funnel(database_url: str, request: Request, comparator: Scope | None = None) -> dict:
+    """Units with their denominators and the 95% / 99.8% control limits around the comparator."""
+    kpi = get_kpi(request.kpi_id)
+    units, value = benchmark(database_url, request, comparator)
+    units = units[~units["suppressed"]]
+    kind = {"wilson": "proportion", "rate": "rate", "mean": "mean"}.get(kpi.ci)
+    if kind is None:
+        raise NotApplicable("no_funnel", kpi=kpi.name)
+    sizes = np.unique(
+        np.geomspace(
+            max(1.0, float(units["denominator"].min() or 1)),
+            max(2.0, float(units["denominator"].max() or 2)),
+            60,
+        )
+    )
+    benchmark_value = value / kpi.factor
+    spread = None
+    if kind == "mean":
+        spread = float(
+            np.nanmedian((units["ci_high"] - units["ci_low"]) / (2 * 1.96) * np.sqrt(units["denominator"]))
+        )
+    limits = {}
+    for label, level in stats.LEVELS.items():
+        low, high = stats.funnel_limits(kind, benchmark_value, sizes, level, spread)
+        limits[label] = (np.asarray(low) * kpi.factor, np.asarray(high) * kpi.factor)
+    for label, level in stats.LEVELS.items():
+        low, high = stats.funnel_limits(kind, benchmark_value, units["denominator"].to_numpy(), level, spread)
+        units[f"outside_{label}"] = (units["value"] < np.asarray(low) * kpi.factor) | (
+            units["value"] > np.asarray(high) * kpi.factor
+        )
+    return {"units": units, "benchmark": value, "sizes": sizes, "limits": limits}
+
+
+def standardised(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
+    """Indirect standardisation by age band × sex: O/E ratio with exact Poisson CI and the adjusted rate.
+
+    Reference rates per stratum are the whole region's over the same period (or the request's filters without
+    its breakdown). Applies to resident-based rates and to chronic-disease control.
+    """
+    kpi = get_kpi(request.kpi_id)
+    if kpi.unit not in ("share", "per100", "per_capita") or kpi.denominator is None:
+        raise NotApplicable("not_standardisable", kpi=kpi.name)
+    strata = ("age_band", "sex")
+    by = tuple(d for d in request.by if d not in strata)
+    # Unsuppressed sums: the public (suppressed) tables cannot be used for arithmetic.
+    raw_detail = raw_sums(database_url, replace(request, by=(*by, *strata), grain=None))
+    raw_reference = raw_sums(
+        database_url, Request(request.kpi_id, request.filters.without(*by), strata, None, request.scope)
+    )
+    ref = raw_reference.assign(rate=raw_reference["numerator"] / raw_reference["denominator"])
+    crude = raw_reference["numerator"].sum() / raw_reference["denominator"].sum()
+    merged = raw_detail.merge(ref[["age_band", "sex", "rate"]], on=["age_band", "sex"], how="left")
+    merged["expected"] = merged["denominator"] * merged["rate"].fillna(0)
+    keys = [output_column(d) for d in by]
+    grouped = merged.groupby(keys, dropna=False) if keys else merged.assign(_all=1).groupby("_all")
+    totals = grouped.agg(
+        observed=("numerator", "sum"), expected=("expected", "sum"), denominator=("denominator", "sum")
+    ).reset_index()
+    ratio, low, high, adjusted, adj_low, adj_high = stats.indirect_standardisation(
+        totals["observed"], totals["expected"], crude, level
+    )
+    totals["crude"] = totals["observed"] / totals["denominator"] * kpi.factor
+    totals["ratio"], totals["ratio_low"], totals["ratio_high"] = ratio, low, high
+    totals["adjusted"] = adjusted * kpi.factor
+    totals["adjusted_low"], totals["adjusted_high"] = adj_low * kpi.factor, adj_high * kpi.factor
+    totals["suppressed"] = (totals["observed"] > 0) & (totals["observed"] < SUPPRESSION_THRESHOLD)
+    totals["method"] = (
+        "indirect_age_sex"  # indirect standardisation by age band × sex, reference = region, same period
+    )
+    if keys:
+        catalog = get_catalog(database_url)
+        totals["name"] = [catalog.name(by[0], code) for code in totals[keys[0]]]
+    return totals.drop(columns=["_all"], errors="ignore")

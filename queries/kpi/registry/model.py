@@ -1,0 +1,86 @@
+"""What a KPI is: a numerator and a denominator, each a SUM over the rows of a record source
+(``queries.kpi.sources``); the value is Σnumerator / Σdenominator × unit factor, computed after grouping, never
+an average of rates. A "split" KPI takes its denominator from another source (population, estimated patients,
+budgets) and is joined to the numerator on the requested dimensions. Also the small helpers the KPI families
+write their formulas with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from dashboard.core.messages import Name
+from queries.kpi.sources import INPATIENT_RELATIONS, REFERRAL_RELATIONS, VISIT_RELATIONS, Relation
+
+Columns = sa.ColumnCollection
+Expr = Callable[[Columns], sa.ColumnElement]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A SUM over a source's rows (optionally restricted), for a numerator or a denominator."""
+
+    relations: tuple[Relation, ...]
+    value: Expr
+    where: Expr | None = None
+    square: Expr | None = None  # Σx², for the interval of a mean
+    distinct: Expr | None = None  # COUNT(DISTINCT …) instead of a SUM
+    window: bool = False  # evaluated once per window (point-in-time or per-period logic)
+    options: dict = field(default_factory=dict)
+    columns: frozenset[str] = frozenset()  # columns the expressions use
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    unit: str  # share | per100 | per_capita | yuan | days | count | index | weight | ratio
+    polarity: str  # higher | lower | none
+    ci: str  # wilson | rate | count | mean | none
+    geography: str  # institution | residence
+    source: str  # policy source
+    numerator: Part
+    denominator: Part | None = None
+    split: bool = False  # the denominator comes from another source, joined on the dimensions
+    # Only residence breakdowns make sense: by institution it would divide part of a resident's care by all of it.
+    residence_only: bool = False
+
+    @property
+    def name(self) -> Name:
+        return Name(self.name_zh, self.name_en)
+
+    @property
+    def factor(self) -> float:
+        return 100.0 if self.unit == "per100" else 1.0
+
+    @property
+    def count_based(self) -> bool:
+        """Numerator counts events (subject to small-number suppression)."""
+        return self.ci in ("wilson", "rate", "count")
+
+
+def col(name: str) -> Expr:
+    return lambda c: c[name]
+
+
+def when(condition: Expr, value: str = "n") -> Expr:
+    return lambda c: sa.case((condition(c), c[value]), else_=0)
+
+
+ONE: Expr = col("n")
+VISITS = VISIT_RELATIONS
+CASES = INPATIENT_RELATIONS
+REFERRALS = REFERRAL_RELATIONS
+OUTPATIENT = ("outpatient", "emergency")
+# Region-wide group means, with outlier thresholds from the policy file (dashboard.core.policy) by discharge year
+REGION_MEANS = {"region_means": True}
+
+
+def part(relations, value, *, columns=(), **kw) -> Part:
+    return Part(relations, value, columns=frozenset(columns), **kw)

@@ -1,0 +1,123 @@
+"""医院数据发布: one hospital against its peers of the same level on the insurance bureau's indicators, ranked,
+with intervals and definitions: the data behind the report page, its slides and its PDF and Excel exports.
+
+Peers are every institution of the same level in the region over the same period; the peer value is the
+KPI over all of them together (Σnumerator / Σdenominator), never a mean of their rates.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.core.messages import Message
+from queries.kpi.catalog import get_catalog
+from queries.kpi.filters import make_filters
+from queries.kpi.registry import REGISTRY
+from queries.kpi.stats import rank_by_polarity, unit_outcomes
+from queries.panels import PanelData, localise, panel, values
+from queries.selection import View, selection
+
+REPORT_KPIS = (
+    "cmi",
+    "drg_total_weight",
+    "drg_group_count",
+    "cost_efficiency_index",
+    "time_efficiency_index",
+    "low_risk_mortality",
+    "drg_grouping_rate",
+    "high_cost_outlier_share",
+    "low_cost_outlier_share",
+    "readmission_rate",
+    "alos",
+    "avg_inpatient_cost",
+    "insurance_share",
+    "drg_surplus",
+)
+HOSPITAL_LEVELS = ("tertiary", "secondary")
+
+
+def hospitals(view: View) -> list[dict]:
+    """The hospitals a report can be made for (tertiary and secondary), as dropdown options."""
+    lang = view.state.lang
+    catalog = get_catalog(view.database_url)
+    names = catalog.names["institution"] if lang == "zh" else catalog.names_en["institution"]
+    chosen = [
+        (code, parent[2])
+        for code, parent in catalog.parents["institution"].items()
+        if parent[2] in HOSPITAL_LEVELS
+    ]
+    return [
+        {"label": names[code], "value": code}
+        for code, _level in sorted(chosen, key=lambda c: (c[1] != "tertiary", c[0]))
+    ]
+
+
+def _rank(frame: pd.DataFrame, code: str, polarity: str) -> tuple[int | None, int]:
+    """The hospital's rank among the peers with a shown value (1 = best by the KPI's polarity)."""
+    shown = frame.dropna(subset=["value"])
+    ranks = dict(zip(shown["institution_id"], rank_by_polarity(shown["value"], polarity), strict=True))
+    return ranks.get(code), len(shown)
+
+
+def report(view: View) -> PanelData:
+    """Rows per indicator (value, CI, numerator, denominator, peer value, rank, outcome, definition) for the
+    hospital in ``state.institution``; ``meta["peers"]`` holds every peer's values for the charts."""
+
+    def compute():
+        state = view.state
+        catalog = get_catalog(view.database_url)
+        code = state.institution
+        parent = catalog.parents["institution"].get(code)
+        if not parent or parent[2] not in HOSPITAL_LEVELS:
+            return PanelData(message=Message.of("choose_hospital"))
+        level = parent[2]
+        sel = selection(view)
+        peer_filters = make_filters(sel.filters.start, sel.filters.end.replace(day=1), level=(level,))
+        rows, peers = [], []
+        for kpi_id in REPORT_KPIS:
+            kpi = REGISTRY[kpi_id]
+            units = values(sel, kpi_id, ("institution",), filters=peer_filters)
+            if kpi.denominator is not None:  # a rate: the peers pooled (Σnumerator / Σdenominator)
+                group = values(sel, kpi_id, filters=peer_filters)
+                peer_value, basis = (float(group["value"].iloc[0]) if len(group) else float("nan")), "pooled"
+            else:  # a total (weight, groups, surplus): the peers' median, since their sum is no comparison
+                peer_value, basis = float(units["value"].median()), "median"
+            units["outcome"] = unit_outcomes(units, peer_value, kpi.polarity)
+            units["chosen"] = units["institution_id"] == code
+            peers.append(units.assign(peer_value=peer_value))
+            mine = units[units["chosen"]]
+            rank, count = _rank(units, code, kpi.polarity)
+            row = mine.iloc[0].to_dict() if len(mine) else {"value": None, "suppressed": False}
+            rows.append(
+                {
+                    "kpi": kpi_id,
+                    "name_zh": kpi.name_zh,
+                    "name_en": kpi.name_en,
+                    "unit": kpi.unit,
+                    "polarity": kpi.polarity,
+                    "value": row.get("value"),
+                    "ci_low": row.get("ci_low"),
+                    "ci_high": row.get("ci_high"),
+                    "numerator": row.get("numerator"),
+                    "denominator": row.get("denominator"),
+                    "suppressed": bool(row.get("suppressed", False)),
+                    "peer_value": peer_value,
+                    "peer_basis": basis,
+                    "rank": rank,
+                    "peers": count,
+                    "outcome": row.get("outcome", "unknown"),
+                    "definition_zh": kpi.definition_zh,
+                    "definition_en": kpi.definition_en,
+                }
+            )
+        meta = {
+            "institution": code,
+            "name": catalog.name("institution", code, state.lang),
+            "level": level,
+            "start": sel.filters.start.isoformat(),
+            "end": sel.filters.end.isoformat(),
+            "peers": localise(pd.concat(peers, ignore_index=True), view.database_url, state.lang),
+        }
+        return PanelData(pd.DataFrame(rows), meta)
+
+    return panel("report", view, compute)
