@@ -1,0 +1,63 @@
+"""From the URL to the filters: unknown codes and units that do not belong to the selected parent are dropped
+and reported, never mixed into the filters; periods resolve against the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard.core.cache import standalone_cache
+from dashboard.core.state import parse_query
+from queries.selection import View, drill_state, filter_options, selection, whole_quarters
+from tests.support.mini_warehouse import build_mini_warehouse
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> str:
+    standalone_cache(None)
+    return build_mini_warehouse(tmp_path_factory.mktemp("mini") / "mini.duckdb")
+
+
+def _select(url: str, query: str):
+    return selection(View(url, parse_query(query)[0]))
+
+
+def test_a_unit_of_another_parent_is_dropped_from_the_filters_not_only_reported(mini):
+    """H2 is in D2: a hand-edited link asking for it under D1 selects D1, reports H2, and filters on D1 only
+    (it used to report the institution and still filter on it, so every number came out empty)."""
+    sel = _select(mini, "?district=D1&institution=H2")
+    assert sel.dropped == ("institution=H2",)
+    assert dict(sel.filters.values) == {"district": ("D1",)}
+    assert (sel.level, sel.code) == ("district", "D1")
+
+
+def test_unknown_codes_are_reported_and_known_ones_kept(mini):
+    sel = _select(mini, "?district=NOPE&consortium=C2&disease=diabetes&insurance=employee")
+    assert sel.dropped == ("district=NOPE",)
+    assert dict(sel.filters.values) == {
+        "consortium": ("C2",),
+        "chronic_group": ("diabetes",),
+        "insurance_type": ("employee",),
+    }
+    assert sel.child == "institution"
+
+
+def test_periods_resolve_against_the_data(mini):
+    sel = _select(mini, "?period=last_12_months")
+    assert (sel.filters.start, sel.filters.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    quarters = whole_quarters(_select(mini, "?start=2025-02&end=2025-11").filters)
+    assert (quarters.start, quarters.end) == (dt.date(2025, 4, 1), dt.date(2025, 9, 30))
+
+
+def test_a_click_drills_with_the_units_whole_path(mini):
+    state = drill_state(View(mini, parse_query("?period=all")[0]), "team", "T2")
+    assert state.to_query() == "?period=all&district=D2&consortium=C1&institution=P2&team=T2"
+    assert drill_state(View(mini, parse_query("")[0]), "team", "NOPE") is None
+
+
+def test_the_filter_bar_cascades(mini):
+    options = filter_options(View(mini, parse_query("?district=D2")[0]))
+    assert [o["value"] for o in options["consortium"]] == ["C1"]
+    assert [o["value"] for o in options["institution"]] == ["H2", "P2"]
+    assert [o["value"] for o in options["team"]] == ["T2"]

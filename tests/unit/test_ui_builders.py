@@ -1,0 +1,219 @@
+"""UI builders as data: what used to be assembled inside callbacks (peer marks on the league, the DRG drill's
+way back, the funnel's list of outliers, the case and policy tables, names on flows) is built by the UI kit
+from plain frames, and checked here without a browser or a warehouse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.core.messages import Message, Name
+from dashboard.core.state import parse_query
+from dashboard.ui.components.composed import funnel_with_outliers, group_drill
+from dashboard.ui.components.kpi_cards import cards_with_notice, kpi_card
+from dashboard.ui.components.scorecard import scorecard_panel
+from dashboard.ui.components.tables import outlier_cases, policy_table
+from dashboard.ui.figures.chronic import followup_bars
+from dashboard.ui.figures.districts import league_bars
+from dashboard.ui.figures.referrals import pair_lines, sankey
+from dashboard.ui.figures.settlement import surplus_bars
+from dashboard.ui.figures.visits import flow_matrix
+from dashboard.ui.words import unit_names
+from queries.definitions import REGISTRY
+from tests.support import graphs, texts
+
+
+def _units(**columns) -> pd.DataFrame:
+    base = {
+        "value": [0.5, 0.3],
+        "ci_low": [0.4, 0.2],
+        "ci_high": [0.6, 0.4],
+        "numerator": [50, 30],
+        "denominator": [100, 100],
+        "suppressed": [False, False],
+    }
+    return pd.DataFrame({**columns, **base})
+
+
+def test_league_marks_each_districts_own_peers_and_ranks_the_names():
+    frame = _units(district_code=["DA", "DB"], name=["甲区", "乙县"]).assign(
+        comparator=[0.45, 0.35], outcome=["better", "similar"], rank=[1, 2]
+    )
+    meta = {"peers": True, "key": "district_code", "level": "district"}
+    figure = league_bars(frame, meta, REGISTRY["htn_control_rate"], "zh")
+    bars, marks = figure.data
+    assert list(bars.y) == ["2. 乙县", "1. 甲区"] and list(marks.x) == [0.35, 0.45]
+    assert figure.layout.shapes == ()  # peers: no single comparator line
+    city = league_bars(
+        frame.assign(comparator=0.4), {**meta, "peers": False}, REGISTRY["htn_control_rate"], "en"
+    )
+    assert len(city.data) == 1 and city.layout.shapes[0].x0 == 0.4
+
+
+def test_group_drill_links_back_up_every_level_of_the_path():
+    frame = pd.DataFrame(
+        {
+            "drg_code": ["BR25", "BR21"],
+            "name": ["a", "b"],
+            "value": [9, 5],
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "suppressed": False,
+        }
+    )
+    state = parse_query("?group=BR2&district=D1")[0]
+    body = group_drill("drg-groups", frame, {"group": "BR2", "key": "drg_code", "top": 25}, state)
+    links = [c for c in body.children[0].children if isinstance(c, dcc.Link)]
+    assert [link.href for link in links] == ["/drg?district=D1", "/drg?district=D1&group=B"]
+    assert list(graphs(body)[0].figure.data[0].customdata[0]) == ["group", "BR21"]
+    at_a_drg = group_drill(
+        "drg-groups", frame, {"group": "BR25", "key": "drg_code", "top": 25}, parse_query("?group=BR25")[0]
+    )
+    assert graphs(at_a_drg)[0].figure.data[0].customdata is None  # a single DRG: nothing below
+
+
+def test_funnel_lists_the_units_outside_its_limits():
+    frame = _units(team_id=["T1", "T2"], name=["一队", "二队"]).assign(
+        **{"outside_99.8": [True, False], "chosen": [False, True]}
+    )
+    meta = {
+        "benchmark": 0.4,
+        "sizes": [1, 100],
+        "limits": {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])},
+        "key": "team_id",
+        "level": "team",
+    }
+    body = funnel_with_outliers("chronic-funnel-team", frame, meta, "zh")
+    assert "一队: 50.0% (高于全市)" in texts(body) and "二队" not in texts(body.children[1])
+    assert graphs(body)[0].figure.data[-1].marker.line.width == (0.5, 3)
+
+
+def test_the_case_list_rounds_costs_and_names_its_columns():
+    frame = pd.DataFrame(
+        {
+            "month": ["2025-03"],
+            "institution": ["城一医院"],
+            "department": ["内科"],
+            "drg_code": ["BR25"],
+            "drg_name": ["脑缺血"],
+            "los": [12],
+            "total_cost": [12345.678],
+            "cost_ratio": [2.3456],
+            "kind": ["high"],
+        }
+    )
+    grid = outlier_cases(frame, {"limit": 200}, "en").children[0]
+    assert [c["headerName"] for c in grid.columnDefs][:2] == ["Discharged", "Institution"]
+    assert grid.rowData[0]["total_cost"] == 12346.0 and grid.rowData[0]["cost_ratio"] == 2.35
+    assert grid.rowData[0]["kind"] == "High-cost outliers"
+
+
+def test_the_policy_table_has_a_row_per_parameter_and_a_column_per_year():
+    frame = pd.DataFrame(
+        {
+            "year": [2025, 2026],
+            "base_rate": [10000.0, 10500.0],
+            "k_high": [2.0, 2.0],
+            "k_low": [0.5, 0.5],
+            "high_outlier_top_up": [0.9, 0.9],
+            "readmission_days": [31, 31],
+            "grouper_version": ["v1", "v1"],
+            "risk_cut_points": ["-1, 0, 1", "-1, 0, 1"],
+        }
+    )
+    body = policy_table(frame, {"file": "drg_policy.toml"}, "zh")
+    assert (
+        "基础费率（元/权重）" in texts(body) and "10,500" in texts(body) and "drg_policy.toml" in texts(body)
+    )
+
+
+def test_flows_are_named_by_the_frame_or_the_catalogue():
+    pairs = pd.DataFrame(
+        {
+            "institution_id": ["H1"],
+            "name": ["城一医院"],
+            "to_institution_id": ["P1"],
+            "to_name": ["城一社区中心"],
+            "value": [12],
+        }
+    )
+    assert list(sankey(pairs, "institution_id", "to_institution_id", "zh").data[0].node.label) == [
+        "城一医院",
+        "城一社区中心",
+    ]
+    levels = pd.DataFrame({"level": ["chc"], "name": ["chc"], "to_level": ["tertiary"], "value": [7]})
+    assert list(sankey(unit_names(levels, "en"), "level", "to_level", "en").data[0].node.label) == [
+        "Community health centre",
+        "Tertiary hospital",
+    ]
+    flows = pd.DataFrame(
+        {
+            "res_district": ["D1"],
+            "name": ["城一区"],
+            "district_code": ["D2"],
+            "care_name": ["乡二县"],
+            "value": [5],
+            "share": [1.0],
+        }
+    )
+    figure = flow_matrix(flows, "zh")
+    assert (list(figure.data[0].y), list(figure.data[0].x)) == (["城一区"], ["乡二县"])
+
+
+def test_surplus_is_green_and_deficit_red():
+    frame = pd.DataFrame(
+        {
+            "drg_code": ["A", "B"],
+            "name": ["a", "b"],
+            "value": [100.0, -50.0],
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "suppressed": False,
+        }
+    )
+    bars = surplus_bars(frame, {"key": "drg_code", "top": 30}, "zh").data[0]
+    assert list(bars.marker.color) == ["#dc3545", "#198754"]  # drawn bottom-up: the deficit last in the list
+
+
+def test_followups_are_labelled_with_their_open_last_band():
+    frame = pd.DataFrame(
+        {"followups": [0, 4, 6], "denominator": [10, 20, 30], "value": [0.1, 0.5, 0.7], "suppressed": False}
+    )
+    bars = followup_bars(frame, "zh", quarters=4, cap=6).data[0]
+    assert list(bars.x) == ["0次", "4次", "≥6次"] and list(bars.marker.color)[1:] == ["#198754", "#198754"]
+
+
+def test_a_pairs_lines_are_named_after_their_kpis():
+    frame = pd.DataFrame(
+        {
+            "month": ["2025-01", "2025-01"],
+            "kpi": ["up_referrals", "down_referrals"],
+            "value": [3, 5],
+            "name": None,
+        }
+    )
+    assert {trace.name for trace in pair_lines(frame, REGISTRY, "en").data} == {
+        "Up-referrals",
+        "Down-referrals",
+    }
+
+
+def test_cards_say_why_a_kpi_has_no_value_in_the_viewers_language():
+    card = {
+        "kpi": "cmi",
+        "kpi_obj": REGISTRY["cmi"],
+        "error": Message.of("not_available_here", kpi=Name("CMI", "Case-mix index")),
+    }
+    assert "Case-mix index is not available for this selection" in texts(kpi_card(card, "en", 0))
+    notice, _grid = cards_with_notice([card], ("district=NOPE",), "zh")
+    assert "district=NOPE" in texts(notice)
+
+
+def test_the_scorecard_says_when_there_is_nothing_below():
+    body, title, red = scorecard_panel(
+        pd.DataFrame(), {"level": None, "red_red": pd.DataFrame()}, REGISTRY, ("cmi",), "zh"
+    )
+    assert "所选范围内没有数据" in texts(body) and title == "成员单位记分卡"
+    assert "没有同时差于基准且在变差的单位" in texts(red)
+    assert isinstance(body, html.Div) or body.color == "light"
