@@ -1,4 +1,4 @@
-"""A hand-made warehouse of a few dozen rows whose KPI answers are worked out by hand in test_kpi_values.py.
+"""A hand-made warehouse of a few dozen rows whose KPI answers are worked out by hand in tests/kpi/test_values.py.
 
 Two districts (D1 urban, D2 rural), four institutions, two teams, four residents, 2025 as the data period.
 Every row is written out here so that a reader can redo each answer with a pencil.

@@ -152,3 +152,13 @@ def test_every_package_says_what_it_may_import():
         assert said == MAY_IMPORT[layer], (
             f"{module} says {sorted(said)}, the rule is {sorted(MAY_IMPORT[layer])}"
         )
+
+
+def test_no_production_module_is_over_600_lines():
+    """Small modules with names that explain themselves: a module that outgrows 600 lines is split."""
+    long = [
+        f"{path.relative_to(ROOT)} ({n} lines)"
+        for path in _production_files()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    ]
+    assert long == []

@@ -10,7 +10,7 @@ from dashboard.ui.words import label, t
 
 def definitions_table(kpis, lang: str) -> dbc.Table:
     head = html.Thead(
-        html.Tr([html.Th(t(k, lang)) for k in ("unit_name", "definition", "unit", "polarity", "source")])
+        html.Tr([html.Th(t(k, lang)) for k in ("indicator", "definition", "unit", "polarity", "source")])
     )
     rows = []
     for kpi in kpis:

@@ -1,5 +1,7 @@
-"""The KPI registry: every KPI of DOMAIN.md §4, defined once, in three families (care, chronic, insurance).
-To add a KPI, add a ``Kpi(…)`` to its family's tuple and work its value by hand in tests/kpi/test_kpi_values.py.
+"""The KPI registry: every KPI of DOMAIN.md §4, defined once, in three families: ``care`` (visits, costs, the
+insurance share, contracts, referrals), ``chronic`` (hypertension and diabetes) and ``insurance`` (inpatient
+cases, DRG, readmission, capitation). What a KPI's fields mean is in ``model.py``. To add a KPI, add a ``Kpi(…)``
+to its family's tuple and work its value by hand in tests/kpi/test_values.py.
 
 May import: dashboard.core.
 """
