@@ -41,9 +41,7 @@ SPECS = {
     ),
     "chronic-followups": PanelSpec(
         q.followup_completeness,
-        lambda data, state: figures.followup_bars(
-            data.frame, state.lang, data.meta["quarters"], data.meta["cap"]
-        ),
+        lambda data, state: figures.followup_bars(data.frame, state.lang, data.meta["quarters"]),
         note=notes.followups,
     ),
     "chronic-team_doctors": PanelSpec(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State
 
-from callbacks.panels import PanelSpec, register_panels, view_state
+from callbacks.panels import PanelSpec, checked_query, register_panels, view_state
 from dashboard.ui import ids, notes
 from dashboard.ui.components.controls import kpi_options
 from dashboard.ui.figures import common
@@ -65,8 +65,7 @@ def controls_to_url(kpi, compare, adjust, search):
         compare="peer" if compare == "peer" else "",
         adjust="standardised" if adjust == "standardised" else "",
     )
-    query = new.to_query()
-    return query if query != (search or "") else no_update
+    return checked_query(new, search)
 
 
 def kpi_choices(search: str | None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from callbacks.panels import view_state
+from callbacks.panels import checked_query, view_state
 from dashboard.core.errors import UserFacingError
 from dashboard.ui import ids
 from dashboard.ui.components.kpi_cards import cards_table, cards_with_notice
@@ -36,10 +36,10 @@ def render_scorecard(search: str | None, database_url: str):
 
 def drill(cell, search: str | None, database_url: str):
     """A click on a unit re-scopes the page to it."""
-    if not cell or not cell.get("rowId"):
+    if not isinstance(cell, dict) or not isinstance(cell.get("rowId"), str):
         return no_update
     target = drill_target(View(database_url, view_state(search)), cell["rowId"])
-    return target.to_query() if target else no_update
+    return checked_query(target, search) if target else no_update
 
 
 def download(search, database_url: str, triggered: str):

@@ -84,6 +84,9 @@ def render(spec: PanelSpec, key: str, search: str | None, database_url: str):
         data = spec.data(View(database_url, state))
     except UserFacingError as exc:
         return message(t("error", lang) + tell(exc, lang))
+    except Exception:  # a query bug must not leave a spinner forever (or a 500): say so, and log it for us
+        log.exception("panel %s could not be computed for %s", key, search)
+        return message(t("compute_error", lang))
     if data.message:
         return message(tell(data.message, lang))
     if data.frame.empty:
@@ -102,12 +105,16 @@ def render(spec: PanelSpec, key: str, search: str | None, database_url: str):
 def download(book: dict[str, PanelSpec], triggered, search: str | None, database_url: str) -> dict:
     """The data behind a panel as CSV (with a BOM, for Excel) or xlsx; a forged panel key is refused."""
     key = triggered.get("panel") if isinstance(triggered, dict) else None
-    spec = book.get(key)
+    spec = book.get(key) if isinstance(key, str) else None
     if spec is None:
         log.warning("download of unknown panel %r refused", key)
         return no_update
     state, _ = parse_query(search or "")
-    data = spec.data(View(database_url, state))
+    try:
+        data = spec.data(View(database_url, state))
+    except Exception:  # the panel shows why; a download has nothing to send
+        log.exception("download of panel %s failed for %s", key, search)
+        return no_update
     frame = spec.table(data, state.lang) if spec.table else readable(data.frame, state.lang)
     name = key.replace("-", "_")
     if triggered.get("type") == "panel-csv":
@@ -117,8 +124,9 @@ def download(book: dict[str, PanelSpec], triggered, search: str | None, database
 
 def clicked(click, search: str | None, database_url: str) -> str:
     """The URL after a click on a chart point: a unit drills down, a chapter or a flow is chosen."""
-    points = (click or {}).get("points") or []
-    custom = points[0].get("customdata") if points else None
+    points = click.get("points") if isinstance(click, dict) else None
+    first = points[0] if isinstance(points, list) and points else None
+    custom = first.get("customdata") if isinstance(first, dict) else None
     state, _ = parse_query(search or "")
     new = None
     if isinstance(custom, str) and "~" in custom:
@@ -129,20 +137,14 @@ def clicked(click, search: str | None, database_url: str) -> str:
             new = replace(state, **{PAGE_CHOICES[level]: code})
         else:
             new = drill_state(View(database_url, state), level, code)
-    if new is None:
-        return no_update
-    checked, ignored = parse_query(new.to_query())  # a forged click cannot put junk into the URL
-    if ignored:
-        return no_update
-    query = checked.to_query()
-    return query if query != (search or "") else no_update
+    return checked_query(new, search) if new is not None else no_update
 
 
 def draw(book: dict[str, PanelSpec], key: str, search: str | None, database_url: str):
     """A panel's body. Dash Pages re-creates a page's panels whenever the URL changes, and every new panel
     fires this once, in its own request: the panels of a page load in parallel and appear as each is ready.
     One pattern-matching callback instead of one per panel keeps the browser's callback graph small."""
-    spec = book.get(key)
+    spec = book.get(key) if isinstance(key, str) else None
     if spec is None:  # only a forged request gets here: start-up checked every laid-out panel
         log.warning("drawing of unknown panel %r refused", key)
         return message(tell(Message.of("no_data"), parse_query(search or "")[0].lang))
@@ -170,6 +172,16 @@ def register(app, settings) -> None:
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
     )(lambda _clicks, search: clicked(ctx.triggered[0]["value"] if ctx.triggered else None, search, url))
+
+
+def checked_query(new: ViewState, search: str | None):
+    """The URL of a view the browser asked for, if every value in it is one a link may hold; no change
+    otherwise (a forged click or payload cannot put junk into the URL)."""
+    checked, ignored = parse_query(new.to_query())
+    if ignored:
+        return no_update
+    query = checked.to_query()
+    return query if query != (search or "") else no_update
 
 
 def view_state(search: str | None) -> ViewState:

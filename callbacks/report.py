@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from callbacks.panels import view_state
+from callbacks.panels import checked_query, view_state
 from dashboard.core.errors import UserFacingError
 from dashboard.ui import ids
 from dashboard.ui.components.panels import message
@@ -29,10 +29,10 @@ def render_slides(search: str | None, database_url: str):
 def pick(code: str | None, search: str | None, database_url: str):
     """Choosing a hospital scopes the view to it (its district and consortium too)."""
     state = view_state(search)
-    if not code or code == state.institution:
+    if not isinstance(code, str) or not code or code == state.institution:
         return no_update
     new = drill_state(View(database_url, state), "institution", code)
-    return new.to_query() if new else no_update
+    return checked_query(new, search) if new else no_update
 
 
 def export(search: str | None, database_url: str, triggered: str):

@@ -7,7 +7,7 @@ from dataclasses import replace
 import dash
 from dash import ClientsideFunction, Input, Output, State, no_update
 
-from callbacks.panels import view_state
+from callbacks.panels import checked_query, view_state
 from dashboard.core.errors import UserFacingError
 from dashboard.core.state import DRILL_LEVELS
 from dashboard.ui import ids
@@ -66,8 +66,7 @@ def filters_to_url(change, search):
     if changed in DRILL_LEVELS:
         # select() clears the level's descendants; selecting "" clears the level too
         new = new.select(changed, values[changed] or "")
-    query = new.to_query()
-    return query if query != (search or "") else no_update
+    return checked_query(new, search)
 
 
 def register(app, settings) -> None:

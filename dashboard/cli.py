@@ -143,7 +143,7 @@ def _kpi(args) -> int:
     by, grain = ((args.by,) if args.by else ()), args.grain
     if args.by in ("month", "quarter", "year"):  # --by month means a time breakdown
         by, grain = (), args.by
-    frame = _named(kpi_values(settings.database_url, Request(kpi.id, filters, by, grain)), by)
+    frame = _named(kpi_values(settings.database_url, Request(kpi.id, filters, by, grain)))
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif args.format == "json":
@@ -156,11 +156,9 @@ def _kpi(args) -> int:
     return 0
 
 
-def _named(frame, by: tuple[str, ...]):
+def _named(frame):
     """The CSV's ``name`` column in Chinese: the warehouse's names, the catalogue's for codes of a fixed
-    vocabulary (levels, visit types …), "（无）" for a missing unit and "全部" for the whole selection."""
-    from dashboard.ui.words import t, unit_names
+    vocabulary (levels, visit types, follow-up counts …), "（无）" for a missing unit, "全部" for the whole."""
+    from dashboard.ui.words import unit_names
 
-    if not by:
-        return frame.assign(name=t("all_units_name", "zh"))
     return unit_names(frame, "zh")

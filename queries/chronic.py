@@ -15,7 +15,7 @@ from dashboard.core.messages import Message
 from dashboard.core.state import ViewState
 from queries.comparisons import funnel, standardised
 from queries.kpi.builder import NotApplicable, output_column
-from queries.kpi.sources import FOLLOWUP_CAP, Window
+from queries.kpi.sources import Window
 from queries.panels import PanelData, cards, kpi_trends, panel, request, values
 from queries.selection import Selection, View, selection
 
@@ -141,7 +141,7 @@ def followup_completeness(view: View) -> PanelData:
     def compute():
         sel, kpis = _sel(view), kpis_of(view.state)
         frame = values(sel, kpis["control"], ("followups",))
-        return PanelData(frame, {"quarters": _quarters(sel), "cap": FOLLOWUP_CAP})
+        return PanelData(frame, {"quarters": _quarters(sel)})
 
     return panel("chronic.followups", view, compute)
 

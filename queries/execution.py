@@ -23,7 +23,7 @@ import pandas as pd
 
 from dashboard.core.cache import cache_get, cache_set
 from dashboard.core.db import get_engine
-from dashboard.core.paths import PROJECT_ROOT
+from dashboard.core.paths import PROJECT_ROOT, REFERENCE_DIR
 from dashboard.core.policy import PolicyError, get_policy
 from queries.kpi import stats
 from queries.kpi.builder import (
@@ -46,13 +46,17 @@ WORKERS = 4
 
 
 def _code_fingerprint() -> str:
-    """A hash of the code that decides what a query returns: the query layer and the ground under it."""
-    files = sorted((PROJECT_ROOT / "queries").rglob("*.py")) + sorted(
-        (PROJECT_ROOT / "dashboard" / "core").rglob("*.py")
+    """A hash of what decides what a query returns besides the warehouse and the policy file: the query layer,
+    the ground under it, and the reference data they read when the process starts (age-specific prevalence,
+    catalogues, district tiles), which a deployment may replace."""
+    files = (
+        sorted((PROJECT_ROOT / "queries").rglob("*.py"))
+        + sorted((PROJECT_ROOT / "dashboard" / "core").rglob("*.py"))
+        + sorted(p for p in REFERENCE_DIR.iterdir() if p.is_file())
     )
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

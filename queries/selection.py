@@ -235,9 +235,10 @@ def breadcrumb(view: View) -> list[tuple[str | None, ViewState]]:
 
 
 def drill_target(view: View, code: str) -> ViewState | None:
-    """The view one level down, into ``code`` (None at the doctor level, where there is nothing below)."""
+    """The view one level down, into ``code`` (None at the doctor level, where there is nothing below, and for
+    a code the warehouse does not know: a forged click)."""
     child = selection(view).child
-    return view.state.select(child, code) if child else None
+    return drill_state(view, child, code) if child else None
 
 
 def drill_state(view: View, level: str, code: str) -> ViewState | None:

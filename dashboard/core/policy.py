@@ -17,9 +17,9 @@ from pathlib import Path
 
 from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import DATA_DIR
+from dashboard.core.reference import LEVELS
 
 DEFAULT_POLICY_FILE = DATA_DIR / "policy" / "drg_policy.toml"
-LEVELS = ("tertiary", "secondary", "chc", "thc", "village")
 _NUMBERS = {
     "base_rate": float,
     "k_high": float,

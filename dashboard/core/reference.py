@@ -14,6 +14,10 @@ AGE_BANDS = ("0-14", "15-34", "35-44", "45-54", "55-64", "65-74", "75+")
 AGE_BAND_LOWER = np.array([0, 15, 35, 45, 55, 65, 75])
 SEXES = ("M", "F")
 CHRONIC_DISEASES = ("hypertension", "diabetes")
+# the contract's code lists (DOMAIN.md §3)
+LEVELS = ("tertiary", "secondary", "chc", "thc", "village")
+INSURANCE_TYPES = ("employee", "resident", "none")
+VISIT_TYPES = ("outpatient", "emergency", "home", "online")
 
 
 def age_band_index(ages: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Everything that creates, loads or queries the warehouse uses these Table objects, on every engine. Which
 constraints and indexes are physically created depends on the engine; that policy lives in
-``dashboard.warehouse`` so this module stays a plain description of the contract.
+``dashboard.load.writer`` and ``dashboard.load.postgres`` so this module stays a plain description of the contract.
 """
 
 from __future__ import annotations

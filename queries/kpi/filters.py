@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dashboard.core.errors import UserFacingError
 from dashboard.core.months import month_end, months_between
-from dashboard.core.reference import AGE_BANDS, CHRONIC_DISEASES, SEXES
+from dashboard.core.reference import AGE_BANDS, CHRONIC_DISEASES, INSURANCE_TYPES, LEVELS, SEXES, VISIT_TYPES
 
 # Dimension key -> the column of a source relation that holds it (the UI's catalogues name the dimensions)
 DIMENSIONS: dict[str, str] = {
@@ -43,9 +43,6 @@ DIMENSIONS: dict[str, str] = {
 }
 TIME_GRAINS = ("month", "quarter", "year")
 INSTITUTION_SIDE = ("consortium", "level", "institution", "team", "doctor")
-LEVELS = ("tertiary", "secondary", "chc", "thc", "village")
-INSURANCE_TYPES = ("employee", "resident", "none")
-VISIT_TYPES = ("outpatient", "emergency", "home", "online")
 ENUMERATED = {
     "level": LEVELS,
     "insurance_type": INSURANCE_TYPES,

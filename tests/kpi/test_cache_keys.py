@@ -12,6 +12,7 @@ import pytest
 
 from dashboard.core.cache import standalone_cache
 from dashboard.core.db import dispose_engines
+from dashboard.core.paths import REFERENCE_DIR
 from dashboard.core.policy import DEFAULT_POLICY_FILE
 from dashboard.core.state import parse_query
 from dashboard.load.swap import new_duckdb_file
@@ -182,3 +183,16 @@ def test_the_recipe_names_every_part():
         execution.cache_key(**base, files=[DEFAULT_POLICY_FILE]),
     }
     assert len(keys) == 6
+
+
+def test_replaced_reference_data_is_new_code(tmp_path, monkeypatch):
+    """Prevalence and catalogues are read when the process starts and hashed with the code: a deployment that
+    replaces data/reference/chronic_prevalence.csv gets new keys (and, after its restart, new numbers)."""
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, reference)
+    monkeypatch.setattr(execution, "REFERENCE_DIR", reference)
+    before = execution._code_fingerprint()
+    assert execution._code_fingerprint() == before
+    prevalence = reference / "chronic_prevalence.csv"
+    prevalence.write_text(prevalence.read_text(encoding="utf-8").replace("0.", "0.0", 1), encoding="utf-8")
+    assert execution._code_fingerprint() != before

@@ -100,20 +100,33 @@ def test_no_project_import_hides_inside_a_function():
         if relative in LAZY_IMPORTS_ALLOWED:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        top_level = {id(node) for node in tree.body}
-        for imported, node in _imports(tree):
-            if id(node) not in top_level and not _guarded_top_level(tree, node):
-                offenders.append(f"{relative}:{node.lineno} imports {imported} inside a function")
+        inside = _imports_inside_functions(tree)
+        offenders += [
+            f"{relative}:{node.lineno} imports {imported} inside a function"
+            for imported, node in _imports(tree)
+            if id(node) in inside
+        ]
     assert offenders == []
 
 
-def _guarded_top_level(tree: ast.Module, node: ast.AST) -> bool:
-    """An import under a module-level ``if __name__ == "__main__"`` or ``if TYPE_CHECKING`` still runs at import
-    time of the module, not in a function."""
-    for statement in tree.body:
-        if isinstance(statement, ast.If) and any(n is node for n in ast.walk(statement)):
-            return True
-    return False
+def _imports_inside_functions(tree: ast.Module) -> set[int]:
+    """The ids of import statements that sit (at any depth) inside a function or lambda."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            found |= {id(n) for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)}
+    return found
+
+
+def test_imports_are_absolute():
+    """A relative import would slip past the layer rules above (they read absolute module names)."""
+    relative = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _production_files()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+    ]
+    assert relative == []
 
 
 def test_the_lower_layers_never_import_dash():

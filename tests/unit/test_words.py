@@ -14,6 +14,7 @@ import pytest
 from dashboard.core.messages import Message, Name, Term
 from dashboard.ui import words
 from queries.kpi.filters import DIMENSIONS, ENUMERATED
+from queries.kpi.sources import FOLLOWUP_CAP
 
 ROOT = Path(__file__).resolve().parents[2]
 VOCABULARIES = ("level", "insurance_type", "sex", "chronic_group", "weight_band", "visit_type")
@@ -104,7 +105,27 @@ def test_codes_are_labelled_and_missing_units_said_so():
     assert words.label("level", "thc", "en") == "Township health centre"
     assert words.label("level", "unheard-of", "en") == "unheard-of"
     assert words.label("level", None, "zh") == "（无）"
-    assert words.followups_label(6, 6, "zh") == "≥6次" and words.followups_label(2, 6, "en") == "2"
+    assert words.label("followups", 6.0, "zh") == "≥6次" and words.label("followups", 2, "en") == "2"
+
+
+def test_follow_up_bands_end_where_the_query_layer_caps_them():
+    for lang in words.LANGS:
+        names = words.labels("followups", lang)
+        assert set(names) == {str(n) for n in range(FOLLOWUP_CAP + 1)}
+        assert names[str(FOLLOWUP_CAP)] != str(FOLLOWUP_CAP)  # the open band says "or more"
+
+
+def test_rows_are_named_as_units_as_codes_or_as_the_whole_selection():
+    import pandas as pd
+
+    units = pd.DataFrame({"consortium_id": ["C1", None], "name": ["甲医联体", None]})
+    assert list(words.unit_names(units, "en")["name"]) == ["甲医联体", "(none)"]
+    levels = pd.DataFrame({"level": ["thc"], "name": ["thc"]})
+    assert list(words.unit_names(levels, "zh")["name"]) == ["乡镇卫生院"]
+    series = pd.DataFrame({"month": ["2025-01"], "name": [None]})
+    assert list(words.unit_names(series, "zh")["name"]) == ["全部"]
+    total = pd.DataFrame({"name": [None], "value": [1.0]})
+    assert list(words.unit_names(total, "en")["name"]) == ["All"]
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.core.reference import LEVELS
+
 CITY_NAME = "江州市"
 CITY_NAME_EN = "Jiangzhou"
 
@@ -362,7 +364,7 @@ class City:
     consortium_lead: np.ndarray  # institution index of each consortium's lead
     consortium_tightness: np.ndarray
 
-    LEVELS = ("tertiary", "secondary", "chc", "thc", "village")
+    LEVELS = LEVELS  # the contract's level codes, in the order the generator's arrays use
 
     def level_code(self, level: str) -> int:
         return self.LEVELS.index(level)

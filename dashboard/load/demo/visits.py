@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from dashboard.core.reference import VISIT_TYPES
 from dashboard.load.demo import arrow
 from dashboard.load.demo.calendar import RESPIRATORY_FACTOR, Month, Period, month_volume_factor, sample_days
 from dashboard.load.demo.city import City
 from dashboard.load.demo.residents import Residents
 
-VISIT_TYPES = ("outpatient", "emergency", "home", "online")
 TARGET_VISITS_PER_CAPITA = (6.95, 7.25)  # at the start and the end of the period
 CAPITATION_START = dt.date(2025, 1, 1)
 

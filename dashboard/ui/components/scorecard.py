@@ -9,7 +9,7 @@ from dash import html
 
 from dashboard.ui import ids
 from dashboard.ui.formatting import format_kpi
-from dashboard.ui.words import t
+from dashboard.ui.words import t, unit_names
 
 
 def scorecard_rows(long: pd.DataFrame, kpis: dict, lang: str) -> list[dict]:
@@ -109,7 +109,8 @@ def red_red_list(red: pd.DataFrame, kpis: dict, lang: str):
 def scorecard_panel(frame: pd.DataFrame, meta: dict, kpis: dict, kpi_order: tuple[str, ...], lang: str):
     """(grid or message, title, red-red list) of the home page's scorecard for its data."""
     level = meta.get("level")
-    red = red_red_list(meta.get("red_red", pd.DataFrame()), kpis, lang)
+    frame = unit_names(frame, lang)  # a unit the warehouse left unnamed (no consortium) says so
+    red = red_red_list(unit_names(meta.get("red_red", pd.DataFrame()), lang), kpis, lang)
     if level is None or frame.empty:
         return dbc.Alert(t("no_data", lang), color="light"), t("scorecard", lang), red
     order = [k for k in kpi_order if k in set(frame["kpi"])]

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dashboard.ui.figures.common import SHARE_AXIS, styled, whole
 from dashboard.ui.figures.theme import COLORS, OUTCOME_COLORS
 from dashboard.ui.formatting import format_kpi
-from dashboard.ui.words import followups_label, t
+from dashboard.ui.words import label, t
 
 
 def cascade_bars(frame: pd.DataFrame, lang: str) -> go.Figure:
@@ -90,10 +90,10 @@ def crude_vs_adjusted(
     )
 
 
-def followup_bars(frame: pd.DataFrame, lang: str, quarters: int, cap: int) -> go.Figure:
+def followup_bars(frame: pd.DataFrame, lang: str, quarters: int) -> go.Figure:
     """Managed patients by follow-ups in the period; bars reaching the standard (one per quarter) in green."""
     part = frame.sort_values("followups")
-    names = {str(f): followups_label(f, cap, lang) for f in part["followups"]}
+    names = {str(f): label("followups", f, lang) for f in part["followups"]}
     colors = [OUTCOME_COLORS["better"] if int(f) >= quarters else COLORS[0] for f in part["followups"]]
     figure = go.Figure(
         go.Bar(

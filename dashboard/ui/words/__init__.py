@@ -31,7 +31,10 @@ COLUMN_VOCABULARY = {
     "insurance_type": "insurance_type",
     "sex": "sex",
     "chronic_group": "chronic_group",
+    "followups": "followups",
 }
+# first columns of a frame whose rows are the whole selection (a total, or a series of totals), not units
+WHOLE_SELECTION_COLUMNS = ("name", "month", "quarter", "year")
 _SEPARATOR = {"zh": "、", "en": ", "}
 
 
@@ -58,6 +61,8 @@ def label(vocabulary: str, code, lang: str = "zh") -> str:
     the catalogue does not know is shown as it is, a missing one as "(none)"."""
     if code is None or (isinstance(code, float) and math.isnan(code)):
         return t("none_unit", lang)
+    if isinstance(code, float) and code.is_integer():  # a count read back as a float (follow-ups)
+        code = int(code)
     return catalogue(_lang(lang)).get(vocabulary, {}).get(str(code), str(code))
 
 
@@ -97,27 +102,23 @@ def _render(value, lang: str) -> str:
 
 
 def unit_names(frame, lang: str = "zh"):
-    """``frame`` with its ``name`` column naming the codes of its first column when they are a vocabulary of
-    the catalogue (levels, visit types, weight bands …); units of the warehouse keep the names it gave them."""
+    """``frame`` with its ``name`` column in words: codes of a catalogue vocabulary in its first column (levels,
+    visit types, weight bands, follow-up counts …) named by the catalogue; units of the warehouse keep the names
+    it gave them, a missing unit (an institution in no consortium) is "(none)"; rows that are the whole
+    selection (a KPI without a breakdown, by period or not) are "all"."""
     if frame is None or frame.empty or "name" not in frame:
         return frame
-    vocabulary = COLUMN_VOCABULARY.get(frame.columns[0])
-    if vocabulary is None:
-        return frame.assign(name=[_unit(n, lang) for n in frame["name"]])
-    return frame.assign(name=[label(vocabulary, code, lang) for code in frame.iloc[:, 0]])
+    first = frame.columns[0]
+    if first in WHOLE_SELECTION_COLUMNS:
+        return frame.assign(name=[t("all_units", lang) if _missing(n) else n for n in frame["name"]])
+    vocabulary = COLUMN_VOCABULARY.get(first)
+    if vocabulary is not None:
+        return frame.assign(name=[label(vocabulary, code, lang) for code in frame[first]])
+    return frame.assign(name=[t("none_unit", lang) if _missing(n) else n for n in frame["name"]])
 
 
-def _unit(name, lang: str) -> str:
-    """A unit's name as the warehouse gave it, or "(none)" for a unit that is missing (no consortium)."""
-    if name is None or (isinstance(name, float) and math.isnan(name)):
-        return t("none_unit", lang)
-    return name
-
-
-def followups_label(count, cap: int, lang: str = "zh") -> str:
-    """A number of follow-ups, the last band open ("6 or more")."""
-    n = int(count)
-    return t("followups_at_least", lang, n=n) if n >= cap else t("followups_count", lang, n=n)
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def column_labels(column: str, lang: str = "zh") -> dict[str, str]:
