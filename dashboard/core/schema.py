@@ -35,14 +35,20 @@ dim_district = sa.Table(
     sa.CheckConstraint("urban_rural in ('urban', 'rural')", name="ck_district_urban_rural"),
 )
 
+# Optional insurance_type: with it, a stratum's people are split by insurance (the rows add up to the stratum)
+# and an insurance filter applies to population denominators too; left empty, such a filter is refused.
 dim_population = sa.Table(
     "dim_population",
     metadata,
-    sa.Column("district_code", Code, _fk("dim_district.district_code"), primary_key=True),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("sex", sa.String(1), primary_key=True),
-    sa.Column("age_band", sa.String(8), primary_key=True),
+    sa.Column("district_code", Code, _fk("dim_district.district_code"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("sex", sa.String(1), nullable=False),
+    sa.Column("age_band", sa.String(8), nullable=False),
     sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("insurance_type", sa.String(12)),
+    sa.Index(
+        "ix_population_stratum", "district_code", "year", "sex", "age_band", "insurance_type", unique=True
+    ),
 )
 
 dim_consortium = sa.Table(
@@ -360,5 +366,8 @@ agg_visit_contract = _rollup(
     ("sex", sa.String(1)),
     ("at_own_team", sa.Boolean),
 )
+# Optional contract columns (DOMAIN.md §3): a warehouse may leave them empty; the KPIs that need them say so.
+OPTIONAL_COLUMNS = ((dim_population, "insurance_type"),)
+
 ROLLUP_TABLES = (agg_visit_org, agg_visit_resident, agg_visit_diagnosis, agg_visit_contract)
 ALL_TABLES = (*CONTRACT_TABLES, warehouse_meta, *ROLLUP_TABLES)

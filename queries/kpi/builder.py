@@ -96,16 +96,30 @@ def _needed_columns(kpi: Kpi, parts: list[Part], request: Request) -> set[str]:
 SCOPE_COLUMNS = {"inst_district", "consortium_id", "institution_id"}
 
 
-def _choose(relations: tuple[Relation, ...], needed: set[str], available: frozenset[str] | None) -> Relation:
+@dataclass(frozen=True)
+class Warehouse:
+    """What a statement may rely on in the warehouse at hand (from its catalog): which rollups exist, and which
+    optional contract columns are left empty ("relation.column")."""
+
+    rollups: frozenset[str] | None = None  # None: assume every rollup
+    absent: frozenset[str] = frozenset()
+
+
+EVERY_WAREHOUSE = Warehouse()
+
+
+def _choose(relations: tuple[Relation, ...], needed: set[str], warehouse: Warehouse) -> Relation:
     for relation in relations:
-        if available is not None and relation.monthly and relation.name not in available:
+        if warehouse.rollups is not None and relation.monthly and relation.name not in warehouse.rollups:
             continue  # a rollup missing from this warehouse: use the next relation
-        if needed <= relation.provides:
+        if needed <= relation.offers(warehouse.absent):
             return relation
     raise _NoRelation
 
 
-def _check_applicable(kpi: Kpi, request: Request, denominator_relation: Relation | None) -> None:
+def _check_applicable(
+    kpi: Kpi, request: Request, denominator_relation: Relation | None, warehouse: Warehouse = EVERY_WAREHOUSE
+) -> None:
     residence = kpi.geography == "residence"
     blocked = set()
     if kpi.split or kpi.residence_only:
@@ -114,9 +128,16 @@ def _check_applicable(kpi: Kpi, request: Request, denominator_relation: Relation
     if blocked and residence:
         raise NotApplicable("residence_only", kpi=kpi.name, dimensions=_terms(sorted(blocked)))
     if denominator_relation is not None:
+        offered = denominator_relation.offers(warehouse.absent)
         for dimension in request.by:
-            if source_column(dimension, kpi.geography) not in denominator_relation.provides:
+            if source_column(dimension, kpi.geography) not in offered:
                 raise NotApplicable("not_by_dimension", kpi=kpi.name, dimension=Term("dimension", dimension))
+        # A filter applies to numerator and denominator alike, or is refused: never to one side only.
+        for dimension, _values in request.filters.values:
+            if source_column(dimension, kpi.geography) not in offered:
+                raise NotApplicable(
+                    "denominator_not_filterable", kpi=kpi.name, dimension=Term("dimension", dimension)
+                )
 
 
 def _scope_condition(kpi: Kpi, scope: Scope, c) -> sa.ColumnElement | None:
@@ -136,24 +157,22 @@ def _scope_condition(kpi: Kpi, scope: Scope, c) -> sa.ColumnElement | None:
     return sa.or_(*terms)
 
 
-def _filter_conditions(kpi: Kpi, filters: Filters, c, numerator_only: bool) -> list[sa.ColumnElement]:
+def _filter_conditions(kpi: Kpi, filters: Filters, c) -> list[sa.ColumnElement]:
     out = []
     for dimension, values in filters.values:
         column = source_column(dimension, kpi.geography)
-        if column not in c:
-            if numerator_only:
-                raise NotApplicable("not_filterable", kpi=kpi.name, dimension=Term("dimension", dimension))
-            continue  # e.g. a disease filter narrows the numerator of a per-capita rate, not the population
+        if column not in c:  # never skipped: a filter on one side only would change what the ratio means
+            raise NotApplicable("not_filterable", kpi=kpi.name, dimension=Term("dimension", dimension))
         out.append(c[column].in_(values))
     return out
 
 
-def row_conditions(kpi: Kpi, request: Request, c, numerator_only: bool = True) -> list[sa.ColumnElement]:
+def row_conditions(kpi: Kpi, request: Request, c) -> list[sa.ColumnElement]:
     """The WHERE terms of a request over a relation's columns ``c``: its filters and the viewer's scope.
 
     Aggregates and row lists (the outlier case list) use the same terms, so both see the same rows.
     """
-    where = _filter_conditions(kpi, request.filters, c, numerator_only)
+    where = _filter_conditions(kpi, request.filters, c)
     scope = _scope_condition(kpi, request.scope, c)
     if scope is not None:
         where.append(scope)
@@ -166,7 +185,6 @@ def _select_part(
     parts: dict[str, Part],
     relation: Relation,
     window_part: bool,
-    is_denominator_source: bool,
 ) -> sa.Select:
     """One aggregated SELECT over ``relation``: labelled sums of each part, grouped by the dimensions."""
     options: dict = {"columns": _needed_columns(kpi, list(parts.values()), request)}
@@ -209,7 +227,7 @@ def _select_part(
                 square = part.square(c)
                 term = sa.case((condition, square), else_=0) if condition is not None else square
                 measures.append(sa.func.sum(term).label("numerator_sq"))
-        where = row_conditions(kpi, request, c, numerator_only=not is_denominator_source)
+        where = row_conditions(kpi, request, c)
         statement = sa.select(*group, *measures).select_from(rel).where(*where)
         # The window label is a constant: engines refuse a bound parameter in GROUP BY, and need none.
         grouping = [g.element for g in group if not (window_part and g.name == request.grain)]
@@ -222,14 +240,14 @@ def _select_part(
     return sa.select(union)
 
 
-def build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | None = None) -> Plan:
+def build_plan(kpi: Kpi, request: Request, warehouse: Warehouse = EVERY_WAREHOUSE) -> Plan:
     """Statements answering ``request`` for ``kpi``.
 
     Raises:
         NotApplicable: a dimension, filter or scope this KPI cannot honour, with a message to show.
     """
     try:
-        return _build_plan(kpi, request, available_rollups)
+        return _build_plan(kpi, request, warehouse)
     except _NoRelation:
         asked = [*request.by, *(k for k, _ in request.filters.values)]
         if not asked:
@@ -245,7 +263,7 @@ def _terms(dimensions) -> tuple[Term, ...]:
     return tuple(Term("dimension", d) for d in dimensions)
 
 
-def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | None) -> Plan:
+def _build_plan(kpi: Kpi, request: Request, warehouse: Warehouse) -> Plan:
     for dimension in request.by:
         if dimension not in DIMENSIONS:
             raise UserFacingError("unknown_dimension", dimension=dimension, dimensions=tuple(DIMENSIONS))
@@ -257,30 +275,27 @@ def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | 
     if denominator is not None and not kpi.split:
         parts = {"numerator": numerator, "denominator": denominator}
         relation = _choose(
-            numerator.relations, _needed_columns(kpi, list(parts.values()), request), available_rollups
+            numerator.relations, _needed_columns(kpi, list(parts.values()), request), warehouse
         )
         _check_applicable(kpi, request, None)
-        statement = _select_part(kpi, request, parts, relation, numerator.window, True)
+        statement = _select_part(kpi, request, parts, relation, numerator.window)
         return Plan(statement, None, keys, (relation.name,))
 
-    num_relation = _choose(numerator.relations, _needed_columns(kpi, [numerator], request), available_rollups)
+    num_relation = _choose(numerator.relations, _needed_columns(kpi, [numerator], request), warehouse)
     if denominator is None:
         _check_applicable(kpi, request, None)
-        statement = _select_part(kpi, request, {"numerator": numerator}, num_relation, numerator.window, True)
+        statement = _select_part(kpi, request, {"numerator": numerator}, num_relation, numerator.window)
         return Plan(statement, None, keys, (num_relation.name,))
 
-    den_needed = set(denominator.columns) | {source_column(d, kpi.geography) for d in request.by}
+    asked = [*request.by, *(d for d, _ in request.filters.values)]
+    den_needed = set(denominator.columns) | {source_column(d, kpi.geography) for d in asked}
     if request.grain:
         den_needed.add("date")
     try:
-        den_relation = _choose(denominator.relations, den_needed, available_rollups)
+        den_relation = _choose(denominator.relations, den_needed, warehouse)
     except _NoRelation:
-        den_relation = denominator.relations[0]
-    _check_applicable(kpi, request, den_relation)
-    num_statement = _select_part(
-        kpi, request, {"numerator": numerator}, num_relation, numerator.window, False
-    )
-    den_statement = _select_part(
-        kpi, request, {"denominator": denominator}, den_relation, denominator.window, True
-    )
+        den_relation = denominator.relations[0]  # _check_applicable names what it cannot honour
+    _check_applicable(kpi, request, den_relation, warehouse)
+    num_statement = _select_part(kpi, request, {"numerator": numerator}, num_relation, numerator.window)
+    den_statement = _select_part(kpi, request, {"denominator": denominator}, den_relation, denominator.window)
     return Plan(num_statement, den_statement, keys, (num_relation.name, den_relation.name))

@@ -19,6 +19,7 @@ from dashboard.core.db import check_warehouse, dispose_engines, duckdb_path, get
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Term
 from dashboard.core.schema import (
+    OPTIONAL_COLUMNS,
     ROLLUP_TABLES,
     dim_consortium,
     dim_district,
@@ -29,6 +30,7 @@ from dashboard.core.schema import (
     dim_team,
     fact_inpatient,
 )
+from queries.kpi.builder import Warehouse
 from queries.kpi.filters import ENUMERATED, Filters
 
 VERSION_RECHECK_SECONDS = 5.0
@@ -45,6 +47,7 @@ class Catalog:
     period_start: dt.date
     period_end: dt.date
     rollups: frozenset[str]
+    absent: frozenset[str]  # optional contract columns this warehouse leaves empty, as "table.column"
     # dimension -> code -> Chinese (English) name, for the units the warehouse names: districts, consortia,
     # institutions, teams, doctors, ICD-10 codes, DRG groups. Codes of a fixed vocabulary (levels, visit types
     # …) are named by the UI's catalogues.
@@ -60,6 +63,11 @@ class Catalog:
         return sorted(
             v for v, (first, last) in self.grouper_versions.items() if first <= end and last >= start
         )
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """What statements may rely on in this warehouse: its rollups and its filled optional columns."""
+        return Warehouse(self.rollups, self.absent)
 
     def knows(self, dimension: str, code: str) -> bool:
         """Whether ``code`` is a code of ``dimension`` in this warehouse (or of its fixed vocabulary)."""
@@ -231,11 +239,28 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         period_start=dt.date.fromisoformat(meta["period_start"]),
         period_end=dt.date.fromisoformat(meta["period_end"]),
         rollups=frozenset(t.name for t in ROLLUP_TABLES if t.name in present),
+        absent=_absent_optional_columns(engine),
         names=names,
         names_en=names_en,
         parents=parents,
         grouper_versions=_grouper_versions(engine),
     )
+
+
+def _absent_optional_columns(engine: sa.Engine) -> frozenset[str]:
+    """The optional contract columns (DOMAIN.md §3) that this warehouse lacks or leaves empty."""
+    absent = set()
+    for table, column in OPTIONAL_COLUMNS:
+        with engine.connect() as conn:
+            try:
+                filled = conn.execute(
+                    sa.select(sa.func.count()).where(table.c[column].is_not(None))
+                ).scalar_one()
+            except sa.exc.DBAPIError:  # a warehouse written before the column was part of the contract
+                filled = 0
+        if not filled:
+            absent.add(f"{table.name}.{column}")
+    return frozenset(absent)
 
 
 def _grouper_versions(engine: sa.Engine) -> dict[str, tuple[dt.date, dt.date]]:

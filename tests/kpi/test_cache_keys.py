@@ -172,7 +172,7 @@ def test_the_recipe_names_every_part():
     """Each part of the recipe, changed alone, gives another key (the caches above all use this function)."""
     from queries.kpi.catalog import Catalog
 
-    catalog = Catalog("v1", "duckdb", None, None, frozenset(), {}, {}, {}, {})
+    catalog = Catalog("v1", "duckdb", None, None, frozenset(), frozenset(), {}, {}, {}, {})
     base = dict(kind="panel:x", question="?period=all", scope=Scope(), catalog=catalog)
     keys = {
         execution.cache_key(**base),

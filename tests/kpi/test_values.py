@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.core.cache import standalone_cache
 from queries.execution import kpi_values
-from queries.kpi.builder import NotApplicable, Request, build_plan
+from queries.kpi.builder import NotApplicable, Request, Warehouse, build_plan
 from queries.kpi.catalog import get_catalog
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
@@ -201,10 +201,10 @@ def test_rollups_and_facts_agree(mini):
     assert build_plan(
         REGISTRY["primary_care_visit_share"],
         Request("primary_care_visit_share", filters, ("doctor",)),
-        catalog.rollups,
+        catalog.warehouse,
     ).relations == ("agg_visit_org",)
     both = Request("primary_care_visit_share", filters, ("doctor", "age_band"))
-    assert build_plan(REGISTRY["primary_care_visit_share"], both, catalog.rollups).relations == (
+    assert build_plan(REGISTRY["primary_care_visit_share"], both, catalog.warehouse).relations == (
         "fact_visit",
     )
     detailed = kpi_values(mini, both, threshold=1)
@@ -212,7 +212,7 @@ def test_rollups_and_facts_agree(mini):
     without_rollups = build_plan(
         REGISTRY["primary_care_visit_share"],
         Request("primary_care_visit_share", filters, ("doctor",)),
-        frozenset(),
+        Warehouse(rollups=frozenset()),
     )
     assert without_rollups.relations == ("fact_visit",)
 

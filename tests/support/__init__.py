@@ -103,7 +103,7 @@ def plan_or_none(kpi, request):
     from queries.kpi.builder import NotApplicable, build_plan
 
     try:
-        return build_plan(kpi, request, None)
+        return build_plan(kpi, request)
     except NotApplicable:
         return None
 

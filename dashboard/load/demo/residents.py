@@ -127,14 +127,16 @@ def patient_ids(n: int) -> np.ndarray:
 
 
 def population_table(res: Residents, city: City, years: list[int]) -> pd.DataFrame:
-    """dim_population: residents alive in each year by district, sex and age band."""
+    """dim_population: residents alive in each year by district, sex, age band and insurance type."""
     frames = []
     for year in years:
         band = res.band(year)
         born = band >= 0
-        counts = pd.DataFrame({"d": res.district[born], "s": res.sex[born], "b": band[born]}).value_counts()
+        strata = {"d": res.district[born], "s": res.sex[born], "b": band[born], "i": res.insurance[born]}
+        counts = pd.DataFrame(strata).value_counts()
         full = pd.MultiIndex.from_product(
-            [range(len(city.specs)), range(2), range(len(AGE_BANDS))], names=["d", "s", "b"]
+            [range(len(city.specs)), range(2), range(len(AGE_BANDS)), range(len(Residents.INSURANCE))],
+            names=["d", "s", "b", "i"],
         )
         counts = counts.reindex(full, fill_value=0).reset_index(name="population")
         counts["year"] = year
@@ -147,6 +149,7 @@ def population_table(res: Residents, city: City, years: list[int]) -> pd.DataFra
             "sex": np.array(SEXES)[out.s],
             "age_band": np.array(AGE_BANDS)[out.b],
             "population": out.population.astype(int),
+            "insurance_type": np.array(Residents.INSURANCE)[out.i],
         }
     )
 

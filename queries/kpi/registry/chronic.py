@@ -10,8 +10,8 @@ from queries.kpi.registry.model import (
     part,
 )
 from queries.kpi.sources import (
+    ESTIMATED_RELATIONS,
     MANAGED_RELATIONS,
-    POPULATION_RELATIONS,
 )
 
 
@@ -30,10 +30,10 @@ def _estimated(disease: str) -> Part:
         )
     )
     return part(
-        POPULATION_RELATIONS,
+        ESTIMATED_RELATIONS,
         col("estimated_patients"),
         window=True,
-        options={"point": True, "prevalence": prevalence},
+        options={"point": True, "prevalence": prevalence, "disease": disease},
         columns=("estimated_patients",),
     )
 

@@ -8,7 +8,7 @@ from queries.kpi.sources.care import CARE_RELATIONS
 from queries.kpi.sources.chronic import FOLLOWUP_CAP, MANAGED_RELATIONS
 from queries.kpi.sources.contracts import CONTRACT_END_RELATIONS, RESIDENT_RELATIONS
 from queries.kpi.sources.inpatient import GROUPER_COLUMNS, INPATIENT_RELATIONS, inpatient_cases
-from queries.kpi.sources.population import BUDGET_RELATIONS, POPULATION_RELATIONS
+from queries.kpi.sources.population import BUDGET_RELATIONS, ESTIMATED_RELATIONS, POPULATION_RELATIONS
 from queries.kpi.sources.referrals import REFERRAL_RELATIONS
 from queries.kpi.sources.relation import Relation, Window
 from queries.kpi.sources.visits import CONTRACT_VISIT_RELATIONS, VISIT_RELATIONS
@@ -18,6 +18,7 @@ __all__ = [
     "CARE_RELATIONS",
     "CONTRACT_END_RELATIONS",
     "CONTRACT_VISIT_RELATIONS",
+    "ESTIMATED_RELATIONS",
     "FOLLOWUP_CAP",
     "GROUPER_COLUMNS",
     "INPATIENT_RELATIONS",

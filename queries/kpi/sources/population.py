@@ -16,7 +16,9 @@ from queries.kpi.sources.relation import (
     INSTITUTION_COLUMNS,
     Relation,
     Window,
+    asked,
     institution_columns,
+    prune,
 )
 
 # --- denominators from population and budgets ----------------------------------------------------------------
@@ -46,6 +48,7 @@ def _population(window: Window, options) -> sa.Subquery:
         pop.c.district_code.label("res_district"),
         pop.c.age_band,
         pop.c.sex,
+        pop.c.insurance_type,
         exposure.label("population"),
     ]
     prevalence = options.get("prevalence")
@@ -54,8 +57,11 @@ def _population(window: Window, options) -> sa.Subquery:
             *[(pop.c.age_band == band, float(prevalence[band])) for band in AGE_BANDS], else_=0.0
         )
         columns.append((exposure * factor).label("estimated_patients"))
+        # estimated patients of one disease: a disease filter applies to them as to the managed patients
+        columns.append(sa.literal(options["disease"]).label("chronic_group"))
+    # only the columns asked for: a warehouse without the optional insurance column still answers the rest
     return (
-        sa.select(*columns)
+        sa.select(*prune(columns, asked(options)))
         .where(pop.c.year.between(window.start.year, window.end.year))
         .subquery("population")
     )
@@ -64,8 +70,28 @@ def _population(window: Window, options) -> sa.Subquery:
 POPULATION_RELATIONS = (
     Relation(
         "dim_population",
-        frozenset({"date", "res_district", "age_band", "sex", "population", "estimated_patients"}),
+        frozenset({"date", "res_district", "age_band", "sex", "insurance_type", "population"}),
         _population,
+        optional=frozenset({"insurance_type"}),
+    ),
+)
+# the estimated patients of one disease (population × prevalence): the population's columns and the disease
+ESTIMATED_RELATIONS = (
+    Relation(
+        "dim_population",
+        frozenset(
+            {
+                "date",
+                "res_district",
+                "age_band",
+                "sex",
+                "insurance_type",
+                "estimated_patients",
+                "chronic_group",
+            }
+        ),
+        _population,
+        optional=frozenset({"insurance_type"}),
     ),
 )
 

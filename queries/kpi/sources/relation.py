@@ -45,6 +45,12 @@ class Relation:
     provides: frozenset[str]
     build: Callable[[Window, dict], sa.Subquery]  # (window, options) -> relation with a ``date`` column
     monthly: bool = False  # rows are month totals (the ``date`` column is the month's first day)
+    # columns of optional contract columns: provided only where the warehouse fills them (its catalog says)
+    optional: frozenset[str] = frozenset()
+
+    def offers(self, absent: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The columns this relation provides in a warehouse where the ``absent`` "relation.column"s are empty."""
+        return self.provides - {c for c in self.optional if f"{self.name}.{c}" in absent}
 
 
 def institution_columns(i):
