@@ -26,7 +26,9 @@ SPECS = {
         lambda data, state: funnel_with_outliers("chronic-funnel-team", data.frame, data.meta, state.lang),
     ),
     "chronic-trends": PanelSpec(
-        q.trends, lambda data, state: common.trend_panels(data.frame, data.meta, REGISTRY, state.lang)
+        q.trends,
+        lambda data, state: common.trend_panels(data.frame, data.meta, REGISTRY, state.lang),
+        note=notes.fixed("chronic_trends_note"),
     ),
     "chronic-standardised": PanelSpec(
         q.crude_vs_standardised,
@@ -41,7 +43,7 @@ SPECS = {
     ),
     "chronic-followups": PanelSpec(
         q.followup_completeness,
-        lambda data, state: figures.followup_bars(data.frame, state.lang, data.meta["quarters"]),
+        lambda data, state: figures.followup_bars(data.frame, state.lang, data.meta["required"]),
         note=notes.followups,
     ),
     "chronic-team_doctors": PanelSpec(

@@ -15,7 +15,7 @@ from dashboard.core.messages import Message
 from dashboard.core.state import ViewState
 from queries.comparisons import funnel, standardised
 from queries.kpi.builder import NotApplicable, output_column
-from queries.kpi.sources import Window
+from queries.kpi.sources import Window, required_followups
 from queries.panels import PanelData, cards, kpi_trends, panel, request, values
 from queries.selection import Selection, View, selection
 
@@ -141,7 +141,8 @@ def followup_completeness(view: View) -> PanelData:
     def compute():
         sel, kpis = _sel(view), kpis_of(view.state)
         frame = values(sel, kpis["control"], ("followups",))
-        return PanelData(frame, {"quarters": _quarters(sel)})
+        window = Window(sel.filters.start, sel.filters.end)
+        return PanelData(frame, {"months": window.months, "required": required_followups(window)})
 
     return panel("chronic.followups", view, compute)
 
@@ -158,7 +159,3 @@ def team_doctors(view: View) -> PanelData:
         )
 
     return panel("chronic.team_doctors", view, compute)
-
-
-def _quarters(sel: Selection) -> int:
-    return Window(sel.filters.start, sel.filters.end).quarters_touched

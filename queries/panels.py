@@ -15,11 +15,12 @@ import pandas as pd
 
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
+from dashboard.core.months import add_months, month_end
 from queries.comparisons import earlier_periods, series, trend
 from queries.execution import cache_key, cached, kpi_values, parallel
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
-from queries.kpi.filters import DIMENSIONS, Filters
+from queries.kpi.filters import DIMENSIONS, Filters, make_filters
 from queries.kpi.registry import REGISTRY, Kpi
 from queries.kpi.stats import classify, unit_outcomes
 from queries.kpi.targets import read_targets, target_in
@@ -189,13 +190,19 @@ def _card(sel: Selection, kpi_id: str) -> dict:
         if current.empty or city_frame.empty:  # e.g. a distinct count over no rows at all
             return {**card, "error": Message.of("no_data")}
         row, city = current.iloc[0], city_frame.iloc[0]
-        if per_window(kpi):
-            # Per-window KPIs (follow-ups per quarter, managed patients) only mean something over whole
+        if whole_windows(kpi):
+            # A rule over the whole window (4 face-to-face follow-ups in 12 months) is only comparable over
+            # windows of the same length: the sparkline shows the card's window ending at earlier quarter ends.
+            grain, periods = "period", _trailing(sel, kpi_id)
+        elif per_window(kpi):
+            # Per-window KPIs (managed patients, point-in-time coverage) only mean something over whole
             # quarters: the sparkline shows the complete quarters of the period.
-            grain, series_request = "quarter", request(sel, kpi_id, filters=whole_quarters(sel.filters))
+            grain = "quarter"
+            periods = series(
+                sel.database_url, request(sel, kpi_id, filters=whole_quarters(sel.filters)), grain
+            )
         else:
-            grain, series_request = "month", request(sel, kpi_id)
-        periods = series(sel.database_url, series_request, grain)
+            grain, periods = "month", series(sel.database_url, request(sel, kpi_id), "month")
         card.update(
             value=_number(row["value"]),
             ci_low=_number(row["ci_low"]),
@@ -216,6 +223,31 @@ def _card(sel: Selection, kpi_id: str) -> dict:
     except NotApplicable as exc:
         card.update(error=exc.message)
     return card
+
+
+def whole_windows(kpi: Kpi) -> bool:
+    """A KPI whose rule is over the whole window (a number of follow-ups per three months of it)."""
+    return any(p.min_months for p in (kpi.numerator, kpi.denominator) if p)
+
+
+TRAILING_POINTS = 5
+
+
+def _trailing(sel: Selection, kpi_id: str) -> pd.DataFrame:
+    """The KPI over windows as long as the selection's, ending at the selection's end and at the four quarter
+    ends before it (as far back as the data go): points a card's value can be read against."""
+    months = sel.filters.months
+    data_start = get_catalog(sel.database_url).period_start
+    rows = []
+    for back in range(TRAILING_POINTS):
+        last = add_months(sel.filters.end.replace(day=1), -3 * back)
+        first = add_months(last, -(months - 1))
+        if first < data_start.replace(day=1):
+            break
+        filters = make_filters(first, last, **dict(sel.filters.values))
+        frame = kpi_values(sel.database_url, request(sel, kpi_id, filters=filters))
+        rows.append({"period": month_end(last), "value": frame["value"].iloc[0] if len(frame) else None})
+    return pd.DataFrame(rows[::-1], columns=["period", "value"])
 
 
 def _number(value) -> float | None:

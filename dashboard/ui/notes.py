@@ -25,7 +25,7 @@ def cascade(data, lang: str) -> str:
 
 
 def followups(data, lang: str) -> str:
-    return t("followups_note", lang, quarters=data.meta["quarters"])
+    return t("followups_note", lang, months=data.meta["months"], required=data.meta["required"])
 
 
 def group_costs(data, lang: str) -> str:

@@ -195,6 +195,9 @@ def _select_part(
         if window_part
         else [(None, Window(request.filters.start, request.filters.end))]
     )
+    shortest = max((part.min_months for part in parts.values()), default=0)
+    if any(window.months < shortest for _label, window in windows):
+        raise NotApplicable("window_too_short", kpi=kpi.name, months=shortest)
     selects = []
     for label, window in windows:
         rel = relation.build(window, options)

@@ -13,7 +13,7 @@ from callbacks.shell import render_breadcrumb_and_options
 from dashboard.core.cache import standalone_cache
 from dashboard.ui import ids
 from queries.home import HOME_KPIS
-from tests.support import PROJECT_ROOT, texts
+from tests.support import PROJECT_ROOT, texts, view
 
 
 @pytest.fixture(autouse=True)
@@ -119,3 +119,19 @@ def test_the_browser_guard_knows_the_filter_ids():
     assert [ids.FILTERS[name] for name in FILTER_ORDER] == [f"filter-{name}" for name in FILTER_ORDER]
     script = (PROJECT_ROOT / "assets" / "filters.js").read_text(encoding="utf-8")
     assert str(list(FILTER_ORDER)).replace("'", '"') in script
+
+
+def test_the_standardised_management_sparkline_reads_like_its_card(s_warehouse):
+    """4 face-to-face follow-ups in 12 months is a rule over the whole window: the sparkline shows the card's
+    window ending at earlier quarter ends (it showed quarters needing one follow-up each: ≈90% beside 38%)."""
+    from queries.home import home_cards
+
+    card = next(
+        c
+        for c in home_cards(view(s_warehouse, "")).meta["cards"]
+        if c["kpi"] == "htn_standardized_management_rate"
+    )
+    points = card["series"]["value"].tolist()
+    assert len(points) >= 4 and points[-1] == pytest.approx(card["value"])
+    assert max(abs(p - card["value"]) for p in points) < 0.08, (card["value"], points)
+    assert 0.60 <= card["value"] <= 0.85

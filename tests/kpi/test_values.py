@@ -59,9 +59,11 @@ WHOLE_PERIOD = [
     ("referral_completion_days", (1 + 8 + 2) / 3),  # referrals 1, 2, 3 completed after 1, 8 and 2 days
     ("htn_management_rate", 3 / (80 * 0.06 + 20 * 0.55 + 40 * 0.06 + 10 * 0.55)),  # A, B, E / estimated
     ("dm_management_rate", 1 / (80 * 0.025 + 20 * 0.22 + 40 * 0.025 + 10 * 0.22)),  # B's diabetes ended 2024
-    ("htn_standardized_management_rate", 1 / 3),  # only A has 4 follow-ups for the 4 quarters
+    # a year needs 4 face-to-face follow-ups: A had 4 follow-ups but the August one by phone (3 face to face),
+    # B 2 (registered in May), E 1 (left in March); all three are in the denominator
+    ("htn_standardized_management_rate", 0 / 3),
     ("htn_control_rate", 2 / 3),  # A's latest reading 142/85 is not controlled, though two earlier were
-    ("dm_standardized_management_rate", 1.0),
+    ("dm_standardized_management_rate", 1.0),  # C, registered in February: clinic, clinic, home, clinic
     ("dm_control_rate", 1.0),  # C's latest glucose 6.2
     ("discharges", 6),
     ("drg_grouping_rate", 5 / 6),
@@ -128,7 +130,8 @@ def test_ratio_of_sums_not_mean_of_ratios(mini):
         ("visit_count", "residence_district", {"D1": 4, "D2": 4}),  # A, B live in D1; C, E in D2
         ("referral_count", "to_level", {"tertiary": 2, "chc": 1, "secondary": 2, "thc": 1}),
         # managed hypertension patients by follow-ups in 2025: A 4 (latest 142/85), B 2, E 1 (both controlled)
-        ("htn_control_rate", "followups", {4: 0.0, 2: 1.0, 1: 1.0}),
+        # (face-to-face follow-ups: A's phone call does not count)
+        ("htn_control_rate", "followups", {3: 0.0, 2: 1.0, 1: 1.0}),
     ],
 )
 def test_kpi_by_dimension(mini, kpi, by, expected):
@@ -153,7 +156,8 @@ def test_days_to_completion_count_completed_referrals_only(mini):
 
 def test_managed_across_a_period_boundary(mini):
     # From April, E (managed until 2025-03-31) drops out; the window touches 3 quarters.
-    assert value(mini, "htn_standardized_management_rate", from_month="2025-04", to_month="2025-12") == 1 / 2
+    # 9 months need 3 face-to-face follow-ups: A has May and November (August was a phone call), B June, September
+    assert value(mini, "htn_standardized_management_rate", from_month="2025-04", to_month="2025-12") == 0 / 2
     assert value(mini, "htn_control_rate", from_month="2025-04", to_month="2025-12") == 1 / 2
     assert value(mini, "htn_control_rate", from_month="2025-01", to_month="2025-03") == pytest.approx(1 / 2)
 
@@ -235,3 +239,25 @@ def test_unknown_codes_and_values_are_clear_errors(mini):
         filters_for(mini, from_month="2025-13")
     with raises_saying(UserFacingError, "unknown KPI"):
         value(mini, "happiness")
+
+
+def _fraction(url, kpi, **filters) -> tuple[float, float]:
+    frame = kpi_values(url, Request(kpi, filters_for(url, **filters)), threshold=1)
+    return float(frame["numerator"].iloc[0]), float(frame["denominator"].iloc[0])
+
+
+def test_standardised_management_asks_one_face_to_face_follow_up_per_three_whole_months(mini):
+    """⌊m/3⌋ face-to-face follow-ups in m whole months (DOMAIN.md §4); under three months there is no value."""
+    htn, dm = "htn_standardized_management_rate", "dm_standardized_management_rate"
+    # a year needs 4: A had four follow-ups, but August's was a phone call
+    assert _fraction(mini, htn, from_month="2025-01", to_month="2025-12") == (0, 3)
+    # half a year needs 2: A (February, May) yes; B (registered in May: June) no; E (January, left in March) no
+    assert _fraction(mini, htn, from_month="2025-01", to_month="2025-06") == (1, 3)
+    # a quarter needs 1: A (November) yes; B (nothing from October to December) no; E no longer managed
+    assert _fraction(mini, htn, from_month="2025-10", to_month="2025-12") == (1, 2)
+    # any 12 months need 4, aligned to quarters or not: C (registered in February) has March, June, September,
+    # December from February to January, only three of them from April to March
+    assert _fraction(mini, dm, from_month="2025-02", to_month="2026-01") == (1, 1)
+    assert _fraction(mini, dm, from_month="2025-04", to_month="2026-03") == (0, 1)
+    with raises_saying(NotApplicable, "needs a period of at least 3 whole months"):
+        value(mini, htn, from_month="2025-11", to_month="2025-12")

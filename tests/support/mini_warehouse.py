@@ -267,7 +267,7 @@ TABLES = {
             (6, "B", "hypertension", D("2025-09-01"), "T1", "P1", 128, 78, None, "clinic"),
             (7, "C", "diabetes", D("2025-03-01"), "T2", "P2", None, None, 8.0, "clinic"),
             (8, "C", "diabetes", D("2025-06-01"), "T2", "P2", None, None, 6.5, "clinic"),
-            (9, "C", "diabetes", D("2025-09-01"), "T2", "P2", None, None, 6.8, "online"),
+            (9, "C", "diabetes", D("2025-09-01"), "T2", "P2", None, None, 6.8, "home"),
             (10, "C", "diabetes", D("2025-12-01"), "T2", "P2", None, None, 6.2, "clinic"),
             (11, "E", "hypertension", D("2025-01-15"), "T2", "P2", 130, 85, None, "home"),
         ],

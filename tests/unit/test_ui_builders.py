@@ -180,7 +180,7 @@ def test_followups_are_labelled_with_their_open_last_band():
     frame = pd.DataFrame(
         {"followups": [0, 4, 6], "denominator": [10, 20, 30], "value": [0.1, 0.5, 0.7], "suppressed": False}
     )
-    bars = followup_bars(frame, "zh", quarters=4).data[0]
+    bars = followup_bars(frame, "zh", required=4).data[0]
     assert list(bars.x) == ["0次", "4次", "≥6次"] and list(bars.marker.color)[1:] == ["#198754", "#198754"]
 
 

@@ -90,11 +90,11 @@ def crude_vs_adjusted(
     )
 
 
-def followup_bars(frame: pd.DataFrame, lang: str, quarters: int) -> go.Figure:
-    """Managed patients by follow-ups in the period; bars reaching the standard (one per quarter) in green."""
+def followup_bars(frame: pd.DataFrame, lang: str, required: int) -> go.Figure:
+    """Managed patients by face-to-face follow-ups in the period; bars reaching the standard (⌊m/3⌋) in green."""
     part = frame.sort_values("followups")
     names = {str(f): label("followups", f, lang) for f in part["followups"]}
-    colors = [OUTCOME_COLORS["better"] if int(f) >= quarters else COLORS[0] for f in part["followups"]]
+    colors = [OUTCOME_COLORS["better"] if int(f) >= required else COLORS[0] for f in part["followups"]]
     figure = go.Figure(
         go.Bar(
             x=[names.get(str(f), str(f)) for f in part["followups"]],

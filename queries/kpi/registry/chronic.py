@@ -68,15 +68,24 @@ def _chronic_kpis() -> list[Kpi]:
                 f"{pre}_standardized_management_rate",
                 f"{zh}规范管理率",
                 f"{disease.capitalize()} standardised management",
-                f"期内随访次数不少于期内涉及的自然季度数的在管{zh}患者 / 在管患者（跨季度的12个月涉及5个季度，需5次）",
-                "Managed patients with at least as many follow-ups in the period as calendar quarters it touches / "
-                "managed patients (12 months not aligned to quarters touch 5 quarters, so 5 follow-ups)",
+                f"期内面对面随访（门诊或家庭随访，电话和网络随访不计）不少于⌊m/3⌋次的在管{zh}患者 / 在管患者；"
+                "m为期间的整月数：一年或任意12个月需4次，半年2次，一个季度1次，不足3个月不计算；期内新登记的患者计入分母",
+                "Managed patients with at least ⌊m/3⌋ face-to-face follow-ups (clinic or home; phone and online do "
+                "not count) in a period of m whole months / managed patients: 4 in a year or any 12 months, 2 in "
+                "half a year, 1 in a quarter, no value under 3 months; patients registered in the period count",
                 "share",
                 "higher",
                 "wilson",
                 "institution",
-                "国家基本公共卫生服务规范：每季度至少面对面随访1次",
-                _managed(disease, "standardised"),
+                "国家基本公共卫生服务规范：每年至少4次面对面随访",
+                part(
+                    MANAGED_RELATIONS,
+                    col("standardised"),
+                    window=True,
+                    options={"disease": disease},
+                    columns=("standardised",),
+                    min_months=3,
+                ),
                 _managed(disease, "n"),
             )
         )

@@ -30,6 +30,7 @@ class Part:
     distinct: Expr | None = None  # COUNT(DISTINCT …) instead of a SUM
     window: bool = False  # evaluated once per window (point-in-time or per-period logic)
     options: dict = field(default_factory=dict)
+    min_months: int = 0  # windows shorter than this have no value (standardised management needs a quarter)
     columns: frozenset[str] = frozenset()  # columns the expressions use
 
 

@@ -5,7 +5,7 @@ May import: dashboard.core.
 """
 
 from queries.kpi.sources.care import CARE_RELATIONS
-from queries.kpi.sources.chronic import FOLLOWUP_CAP, MANAGED_RELATIONS
+from queries.kpi.sources.chronic import FOLLOWUP_CAP, MANAGED_RELATIONS, required_followups
 from queries.kpi.sources.contracts import CONTRACT_END_RELATIONS, RESIDENT_RELATIONS
 from queries.kpi.sources.inpatient import GROUPER_COLUMNS, INPATIENT_RELATIONS, inpatient_cases
 from queries.kpi.sources.population import BUDGET_RELATIONS, ESTIMATED_RELATIONS, POPULATION_RELATIONS
@@ -30,4 +30,5 @@ __all__ = [
     "Relation",
     "Window",
     "inpatient_cases",
+    "required_followups",
 ]

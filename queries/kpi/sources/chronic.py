@@ -27,6 +27,12 @@ from queries.kpi.sources.relation import (
 
 
 FOLLOWUP_CAP = 6
+FACE_TO_FACE = ("clinic", "home")
+
+
+def required_followups(window: Window) -> int:
+    """Face-to-face follow-ups a window of m whole months asks for: ⌊m / 3⌋ (a year 4, a quarter 1)."""
+    return window.months // 3
 
 
 def _managed(window: Window, options) -> sa.Subquery:
@@ -34,13 +40,15 @@ def _managed(window: Window, options) -> sa.Subquery:
     disease = options["disease"]
     m, i, p = fact_chronic_registry.alias("m"), dim_institution.alias("i"), dim_patient.alias("p")
     f = fact_followup.alias("f")
+    in_person = sa.case((f.c.mode.in_(FACE_TO_FACE), 1), else_=0)
     ranked = (
         sa.select(
             f.c.patient_id,
             f.c.sbp,
             f.c.dbp,
             f.c.fasting_glucose,
-            sa.func.count().over(partition_by=f.c.patient_id).label("followups"),
+            # follow-ups that count for standardised management: face to face (clinic or home), not phone or online
+            sa.func.sum(in_person).over(partition_by=f.c.patient_id).label("followups"),
             sa.func.row_number()
             .over(partition_by=f.c.patient_id, order_by=(f.c.followup_date.desc(), f.c.followup_id.desc()))
             .label("recency"),
@@ -61,9 +69,10 @@ def _managed(window: Window, options) -> sa.Subquery:
         *resident_columns(p, sa.literal(window.end, sa.Date)),
         sa.literal(disease).label("chronic_group"),
         sa.literal(1).label("n"),
-        flag(sa.func.coalesce(latest.c.followups, 0) >= window.quarters_touched).label("standardised"),
+        # at least one face-to-face follow-up per three whole months of the window: 4 in a year (DOMAIN.md §4)
+        flag(sa.func.coalesce(latest.c.followups, 0) >= required_followups(window)).label("standardised"),
         flag(controlled).label("controlled"),
-        # follow-ups in the window, capped: "6 or more" is one band of the completeness breakdown
+        # face-to-face follow-ups in the window, capped: "6 or more" is one band of the completeness breakdown
         sa.func.least(sa.func.coalesce(latest.c.followups, 0), FOLLOWUP_CAP).label("followups"),
     ]
     joined = m.join(i, i.c.institution_id == m.c.institution_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard.core.months import months_between
 from dashboard.core.policy import get_policy
 from queries.kpi.expressions import age_band, year_of
 
@@ -29,6 +30,11 @@ class Window:
 
     start: dt.date
     end: dt.date
+
+    @property
+    def months(self) -> int:
+        """Calendar months the window touches (windows are whole months)."""
+        return months_between(self.start, self.end)
 
     @property
     def quarters_touched(self) -> int:
