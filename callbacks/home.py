@@ -22,7 +22,7 @@ def render_cards(search: str | None, database_url: str):
         data = home_cards(View(database_url, state))
     except UserFacingError as exc:
         return error_alert(t("error", state.lang) + tell(exc, state.lang))
-    return cards_with_notice(data.meta["cards"], data.meta["dropped"], state.lang)
+    return cards_with_notice(data.meta["cards"], data.meta["dropped"], state.lang, data.meta["notes"])
 
 
 def render_scorecard(search: str | None, database_url: str):

@@ -16,7 +16,7 @@ from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.state import ViewState, parse_query
 from dashboard.ui import ids
-from dashboard.ui.components.kpi_cards import cards_grid, cards_table
+from dashboard.ui.components.kpi_cards import cards_table, cards_with_notice
 from dashboard.ui.components.panels import graph, message
 from dashboard.ui.exports import csv_bytes, readable, xlsx_bytes
 from dashboard.ui.words import t, tell, unit_names
@@ -39,7 +39,7 @@ def cards_spec(data: Callable[[View], PanelData]) -> PanelSpec:
     """A page's KPI cards as a panel: the cards drawn, their numbers as the download."""
     return PanelSpec(
         data,
-        lambda data, state: cards_grid(data.meta["cards"], state.lang),
+        lambda data, state: cards_with_notice(data.meta["cards"], (), state.lang, data.meta["notes"]),
         table=lambda data, lang: cards_table(data.meta["cards"], lang),
     )
 

@@ -91,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the warehouse was left as it was", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback for us in the log
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"error: unexpected {type(exc).__name__}: {exc} (please report it)", file=sys.stderr)
+        return 1
     return 1
 
 
@@ -125,10 +129,11 @@ def _check(args) -> int:
 
 def _kpi(args) -> int:
     from dashboard.core.cache import standalone_cache
+    from dashboard.ui.words import tell
     from queries.execution import kpi_values
     from queries.kpi.builder import Request
     from queries.kpi.registry import get_kpi
-    from queries.selection import filters_for
+    from queries.selection import clamp_note, filters_for, period_of
 
     settings = Settings.from_env(database_url=args.database_url)
     standalone_cache(settings.redis_url)
@@ -140,6 +145,9 @@ def _kpi(args) -> int:
             raise UserFacingError("where_syntax", clause=clause)
         values[key.strip()] = value
     filters = filters_for(settings.database_url, args.period, args.from_month, args.to_month, **values)
+    note = clamp_note(period_of(settings.database_url, args.period, args.from_month, args.to_month))
+    if note:  # on stderr: the CSV on stdout stays what scripts read
+        print(f"note: {tell(note, 'en')}", file=sys.stderr)
     by, grain = ((args.by,) if args.by else ()), args.grain
     if args.by in ("month", "quarter", "year"):  # --by month means a time breakdown
         by, grain = (), args.by

@@ -169,7 +169,7 @@ def cards(view: View, kpis: tuple[str, ...], extra: tuple[tuple[str, str], ...] 
         sel = selection(view, extra)
         return PanelData(
             pd.DataFrame({"kpi": list(kpis)}),
-            {"cards": parallel(lambda k: _card(sel, k), kpis), "dropped": sel.dropped},
+            {"cards": parallel(lambda k: _card(sel, k), kpis), "dropped": sel.dropped, "notes": sel.notes},
         )
 
     data = panel("cards:" + ",".join(kpis) + repr(extra), view, compute)

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from dashboard.core.errors import UserFacingError
+from dashboard.core.messages import Message
 from dashboard.core.months import add_months, month_end, parse_month, quarter_start
 from dashboard.core.state import DRILL_LEVELS, ViewState
 from queries.kpi.catalog import Catalog, get_catalog
@@ -58,11 +59,23 @@ class Selection:
     dropped: tuple[str, ...]  # parameters of the URL that were ignored (unknown or inconsistent codes)
     level: str | None  # the deepest drill level selected (None = the city)
     code: str | None
+    notes: tuple[
+        Message, ...
+    ] = ()  # what the viewer should know about the selection (a period cut to the data)
 
     @property
     def child(self) -> str | None:
         """The drill level below the selection (None below a doctor)."""
         return CHILD_LEVEL[self.level]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A whole-month period within the data, and whether it had to be cut to the data's months."""
+
+    start: dt.date
+    end: dt.date
+    clamped: bool = False
 
 
 def resolve_period(
@@ -71,31 +84,59 @@ def resolve_period(
     period: str | None = None,
     from_month: str | None = None,
     to_month: str | None = None,
-) -> tuple[dt.date, dt.date]:
-    """Whole-month (start, end) from explicit months or a relative period anchored on the data's last month.
+) -> Period:
+    """Whole-month (start, end) from explicit months or a relative period anchored on the data's last month,
+    cut to the data's months (a period reaching past them is clamped and says so).
 
     Relative periods are relative to the data, not to today: a warehouse loaded last month still shows a
     full "last 12 months".
+
+    Raises:
+        UserFacingError: a malformed or reversed period, or one that lies wholly outside the data.
     """
-    last = data_end.replace(day=1)
+    first, last = data_start.replace(day=1), data_end.replace(day=1)
     if from_month or to_month:
-        start = parse_month(from_month) if from_month else data_start.replace(day=1)
-        end = month_end(parse_month(to_month)) if to_month else data_end
+        start = parse_month(from_month) if from_month else first
+        end_month = parse_month(to_month) if to_month else last
     else:
         period = period or "last_12_months"
         if period not in RELATIVE_PERIODS:
             raise UserFacingError("unknown_period", period=period, periods=RELATIVE_PERIODS)
-        if period == "last_12_months":
-            start, end = add_months(last, -11), data_end
-        elif period in ("this_year", "ytd"):
-            start, end = dt.date(last.year, 1, 1), data_end
-        elif period == "last_year":
-            start, end = dt.date(last.year - 1, 1, 1), dt.date(last.year - 1, 12, 31)
-        else:
-            start, end = data_start.replace(day=1), data_end
-    if start > end:
-        raise UserFacingError("period_reversed", start=f"{start:%Y-%m}", end=f"{end:%Y-%m}")
-    return start, end
+        start, end_month = {
+            "last_12_months": (add_months(last, -11), last),
+            "this_year": (dt.date(last.year, 1, 1), last),
+            "ytd": (dt.date(last.year, 1, 1), last),
+            "last_year": (dt.date(last.year - 1, 1, 1), dt.date(last.year - 1, 12, 1)),
+            "all": (first, last),
+        }[period]
+    if start > end_month:
+        raise UserFacingError("period_reversed", start=f"{start:%Y-%m}", end=f"{end_month:%Y-%m}")
+    if end_month < first or start > last:
+        raise UserFacingError(
+            "period_outside_data",
+            start=f"{start:%Y-%m}",
+            end=f"{end_month:%Y-%m}",
+            data_start=f"{first:%Y-%m}",
+            data_end=f"{last:%Y-%m}",
+        )
+    # clamped before the month's end is taken: a month past the data (even past year 9999) never becomes a date
+    clamped = start < first or end_month > last
+    return Period(max(start, first), month_end(min(end_month, last)), clamped)
+
+
+def period_of(
+    database_url: str, period: str | None = None, from_month: str | None = None, to_month: str | None = None
+) -> Period:
+    """The period asked for, resolved against the warehouse's data and cut to it."""
+    catalog = get_catalog(database_url)
+    return resolve_period(catalog.period_start, catalog.period_end, period, from_month, to_month)
+
+
+def clamp_note(resolved: Period) -> Message | None:
+    """What to tell the viewer when the period had to be cut to the data."""
+    if not resolved.clamped:
+        return None
+    return Message.of("period_clamped", start=f"{resolved.start:%Y-%m}", end=f"{resolved.end:%Y-%m}")
 
 
 def filters_for(
@@ -105,10 +146,10 @@ def filters_for(
     to_month: str | None = None,
     **values,
 ) -> Filters:
-    """Filters with the period resolved against the warehouse's data period and codes validated."""
+    """Filters with the period resolved against (and cut to) the warehouse's data period and codes validated."""
     catalog = get_catalog(database_url)
-    start, end = resolve_period(catalog.period_start, catalog.period_end, period, from_month, to_month)
-    filters = make_filters(start, end, **values)
+    resolved = period_of(database_url, period, from_month, to_month)
+    filters = make_filters(resolved.start, resolved.end, **values)
     catalog.validate(filters)
     return filters
 
@@ -129,19 +170,25 @@ def selection(view: View, extra: tuple[tuple[str, str], ...] = ()) -> Selection:
             dropped.append(f"{attribute}={code}")
     _drop_inconsistent(catalog, values, dropped)
     try:
-        filters = filters_for(
-            view.database_url, state.period, state.start or None, state.end or None, **values
-        )
-    except UserFacingError:
+        resolved = period_of(view.database_url, state.period, state.start or None, state.end or None)
+    except UserFacingError:  # outside the data: the default period, and the link's period reported
         dropped.append(
             f"period={state.period}" if not state.start else f"start={state.start}&end={state.end}"
         )
-        filters = filters_for(view.database_url, "last_12_months", **values)
+        resolved = period_of(view.database_url, "last_12_months")
+    note = clamp_note(resolved)
+    filters = make_filters(resolved.start, resolved.end, **values)
     if extra:
         filters = filters.replace(**{dimension: (code,) for dimension, code in extra})
     deepest = next(((level, values[level]) for level in reversed(DRILL_LEVELS) if level in values), None)
     return Selection(
-        view.database_url, filters, view.scope, state.lang, tuple(dropped), *(deepest or (None, None))
+        view.database_url,
+        filters,
+        view.scope,
+        state.lang,
+        tuple(dropped),
+        *(deepest or (None, None)),
+        notes=(note,) if note else (),
     )
 
 

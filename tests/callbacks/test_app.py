@@ -180,3 +180,62 @@ def test_page_layouts_accept_junk_parameters(query):
             assert notice is not None and texts(notice).endswith(IGNORED[query]), page["path"]
         else:
             assert notice is None, page["path"]
+
+
+def test_a_period_past_the_data_is_cut_and_the_cards_say_so(s_warehouse):
+    from callbacks.home import render_cards
+
+    text = texts(render_cards("?start=1000-01&end=9999-12&lang=en", s_warehouse))
+    assert "The period reached past the data and was cut to 2023-11 to 2026-10" in text
+    assert "Primary-care visit share" in text
+
+
+def test_the_command_line_cuts_the_period_too(s_warehouse):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "kpi",
+            "visit_count",
+            "--from",
+            "1000-01",
+            "--to",
+            "9999-12",
+            "--format",
+            "csv",
+            "--database-url",
+            s_warehouse,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        done.returncode == 0 and "cut to 2023-11 to 2026-10" in done.stderr and "Traceback" not in done.stderr
+    )
+    assert done.stdout.splitlines()[0] == "name,numerator,denominator,value,ci_low,ci_high,suppressed"
+    outside = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "kpi",
+            "visit_count",
+            "--from",
+            "1999-01",
+            "--to",
+            "1999-03",
+            "--database-url",
+            s_warehouse,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert outside.returncode == 2 and outside.stderr.startswith(
+        "error: the period 1999-01 to 1999-03 lies outside"
+    )

@@ -62,8 +62,9 @@ class Computes:
         return PanelData()
 
 
-def _values(url: str, scope: Scope = EVERYTHING, period: str = "all") -> None:
-    kpi_values(url, Request("hospitalization_rate", filters_for(url, period), ("district",), None, scope))
+def _values(url: str, scope: Scope = EVERYTHING, to_month: str = "2025-12") -> None:
+    filters = filters_for(url, from_month="2025-01", to_month=to_month)
+    kpi_values(url, Request("hospitalization_rate", filters, ("district",), None, scope))
 
 
 def test_an_unchanged_question_is_answered_from_the_cache(warehouse, fetches):
@@ -79,10 +80,10 @@ def test_an_unchanged_question_is_answered_from_the_cache(warehouse, fetches):
 def test_another_question_misses(warehouse, fetches):
     url, _policy, _tmp = warehouse
     compute = Computes()
-    _values(url, period="all")
+    _values(url)
     panel("test.panel", View(url, parse_query("")[0]), compute)
-    _values(url, period="last_year")
-    panel("test.panel", View(url, parse_query("?period=last_year")[0]), compute)
+    _values(url, to_month="2025-06")
+    panel("test.panel", View(url, parse_query("?start=2025-01&end=2025-06")[0]), compute)
     assert (len(fetches), compute.runs) == (2, 2)
 
 

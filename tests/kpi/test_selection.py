@@ -61,3 +61,25 @@ def test_the_filter_bar_cascades(mini):
     assert [o["value"] for o in options["consortium"]] == ["C1"]
     assert [o["value"] for o in options["institution"]] == ["H2", "P2"]
     assert [o["value"] for o in options["team"]] == ["T2"]
+
+
+@pytest.mark.parametrize(
+    ("query", "period", "clamped"),
+    [
+        ("?start=1000-01&end=9998-12", ("2025-01-01", "2025-12-31"), True),  # returned 64 MB in 8 s
+        ("?start=2025-03&end=9999-12", ("2025-03-01", "2025-12-31"), True),  # crashed: year 10000
+        ("?start=1900-01&end=2025-06", ("2025-01-01", "2025-06-30"), True),
+        ("?start=2025-02&end=2025-04", ("2025-02-01", "2025-04-30"), False),
+    ],
+)
+def test_a_custom_period_is_cut_to_the_data_and_says_so(mini, query, period, clamped):
+    sel = _select(mini, query)
+    assert (sel.filters.start.isoformat(), sel.filters.end.isoformat()) == period
+    assert [note.key for note in sel.notes] == (["period_clamped"] if clamped else [])
+    assert sel.dropped == ()
+
+
+def test_a_period_wholly_outside_the_data_falls_back_to_the_default_and_is_reported(mini):
+    sel = _select(mini, "?start=1999-01&end=1999-03")
+    assert sel.dropped == ("start=1999-01&end=1999-03",)
+    assert (sel.filters.start, sel.filters.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))

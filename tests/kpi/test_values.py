@@ -255,9 +255,11 @@ def test_standardised_management_asks_one_face_to_face_follow_up_per_three_whole
     assert _fraction(mini, htn, from_month="2025-01", to_month="2025-06") == (1, 3)
     # a quarter needs 1: A (November) yes; B (nothing from October to December) no; E no longer managed
     assert _fraction(mini, htn, from_month="2025-10", to_month="2025-12") == (1, 2)
-    # any 12 months need 4, aligned to quarters or not: C (registered in February) has March, June, September,
-    # December from February to January, only three of them from April to March
-    assert _fraction(mini, dm, from_month="2025-02", to_month="2026-01") == (1, 1)
-    assert _fraction(mini, dm, from_month="2025-04", to_month="2026-03") == (0, 1)
+    # nine whole months ask for 3 however they fall on quarters: February to October touches four quarters (the
+    # old rule asked for 4) and holds C's March, June and September follow-ups
+    assert _fraction(mini, dm, from_month="2025-02", to_month="2025-10") == (1, 1)
+    # ten months still ask for 3, eleven too; a year asks for 4: C's from March to December are four
+    assert _fraction(mini, dm, from_month="2025-03", to_month="2025-12") == (1, 1)
+    assert _fraction(mini, dm, from_month="2025-01", to_month="2025-12") == (1, 1)
     with raises_saying(NotApplicable, "needs a period of at least 3 whole months"):
         value(mini, htn, from_month="2025-11", to_month="2025-12")

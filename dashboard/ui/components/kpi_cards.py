@@ -159,11 +159,13 @@ def cards_table(cards: list[dict], lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cards_with_notice(cards: list[dict], dropped: tuple[str, ...], lang: str) -> list:
-    """The home page's cards, under a notice naming what the link held that was ignored."""
-    notice = (
-        dbc.Alert(t("bad_url", lang) + ", ".join(dropped), color="warning", className="py-2")
+def cards_with_notice(cards: list[dict], dropped: tuple[str, ...], lang: str, notes=()) -> list:
+    """A page's cards, under notices naming what the link held that was ignored and what else the viewer
+    should know about the selection (a period cut to the data)."""
+    notices = (
+        [dbc.Alert(t("bad_url", lang) + ", ".join(dropped), color="warning", className="py-2")]
         if dropped
-        else None
+        else []
     )
-    return [notice, cards_grid(cards, lang)]
+    notices += [dbc.Alert(tell(note, lang), color="info", className="py-2 period-note") for note in notes]
+    return [*notices, cards_grid(cards, lang)]
