@@ -8,7 +8,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var args = Array.prototype.slice.call(arguments);
       var values = args.slice(0, names.length);
       var params = new URLSearchParams(args[names.length] || "");
-      var defaults = { period: "last_12_months" };
+      var defaults = { period: "this_year" }; // dashboard/core/state.py DEFAULT_PERIOD
       var triggered = (window.dash_clientside.callback_context.triggered || []).map(function (t) {
         return t.prop_id.split(".")[0];
       });

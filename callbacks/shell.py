@@ -9,7 +9,7 @@ from dash import ClientsideFunction, Input, Output, State, no_update
 
 from callbacks.panels import checked_query, view_state
 from dashboard.core.errors import UserFacingError
-from dashboard.core.state import DRILL_LEVELS
+from dashboard.core.state import DEFAULT_PERIOD, DRILL_LEVELS
 from dashboard.ui import ids
 from dashboard.ui.components.shell import breadcrumb_items, data_as_of, language_link, navigation
 from queries.selection import View, breadcrumb, filter_options
@@ -58,7 +58,7 @@ def filters_to_url(change, search):
     changed = {ids.FILTERS[k]: k for k in ids.FILTERS}[change["changed"]]
     new = replace(
         state,
-        period=given["period"] or "last_12_months",
+        period=given["period"] or DEFAULT_PERIOD,
         disease=given["disease"] or "",
         insurance=given["insurance"] or "",
     )

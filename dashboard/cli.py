@@ -39,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     kpi.add_argument("--from", dest="from_month", default=None, help="first month, YYYY-MM")
     kpi.add_argument("--to", dest="to_month", default=None, help="last month, YYYY-MM")
     kpi.add_argument(
-        "--period", default=None, help="last_12_months (default), this_year, ytd, last_year, all"
+        "--period",
+        default=None,
+        help="this_year (本年累计, the default, as on the pages), last_month, last_quarter, last_12_months, "
+        "last_year, all",
     )
     kpi.add_argument(
         "--where", action="append", default=[], metavar="DIM=VALUE[,VALUE]", help="filter, repeatable"

@@ -31,6 +31,21 @@ def shifted(filters: Filters, months: int) -> Filters:
     return make_filters(start, end_first, **dict(filters.values))
 
 
+def offers_previous(filters: Filters) -> bool:
+    """Whether the period has a 环比 (DOMAIN §4): a single month or a calendar quarter, against the one before.
+
+    A longer period's "previous period" is either the same comparison as 同比 (a rolling 12 months) or
+    matches no reporting habit (months 1–10 against the 10 months before), so it has none.
+    """
+    months = filters.months
+    return months == 1 or (months == 3 and filters.start.month % 3 == 1)
+
+
+def comparisons_offered(filters: Filters) -> tuple[str, ...]:
+    """The earlier periods a value is shown beside: 环比 ("previous") when offered, and always 同比."""
+    return ("previous", "last_year") if offers_previous(filters) else ("last_year",)
+
+
 def _summable(kpi: Kpi) -> bool:
     """Month totals add up to the period's: event-based parts (no per-window logic, no distinct counts)."""
     parts = [p for p in (kpi.numerator, kpi.denominator) if p is not None]
@@ -48,9 +63,7 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
         return None
     catalog = get_catalog(database_url)
     check_one_grouper_version(kpi, request, catalog)
-    periods = {"current": request.filters}
-    periods["previous"] = shifted(request.filters, -request.filters.months)
-    periods["last_year"] = shifted(request.filters, -12)
+    periods = {"current": request.filters, **_earlier(request.filters)}
     months = raw_sums(
         database_url, replace(request, filters=_comparison_span(request.filters), grain="month")
     )
@@ -99,20 +112,24 @@ def series(database_url: str, request: Request, grain: str = "month") -> pd.Data
     )
 
 
+def _earlier(filters: Filters) -> dict[str, Filters]:
+    """The earlier periods the period is compared with, by label ("previous" only when 环比 is offered)."""
+    shifts = {"previous": -filters.months, "last_year": -12}
+    return {label: shifted(filters, shifts[label]) for label in comparisons_offered(filters)}
+
+
 def _comparison_span(filters: Filters) -> Filters:
-    """From the earliest comparison period (previous or a year back) to the end of the current one."""
-    first = min(shifted(filters, -filters.months).start, shifted(filters, -12).start)
+    """From the earliest comparison period to the end of the current one."""
+    first = min(earlier.start for earlier in _earlier(filters).values())
     return make_filters(first, filters.end, **dict(filters.values))
 
 
 def earlier_periods(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
-    """The request's values beside the previous period (环比) and the same period a year earlier (同比)."""
+    """The request's values beside the same period a year earlier (同比) and, for a month or a quarter, the
+    one before (环比). Columns value_previous/change_previous are there either way, empty without a 环比."""
     keys = [output_column(d) for d in request.by]
     data_start = get_catalog(database_url).period_start
-    earlier = {
-        "previous": shifted(request.filters, -request.filters.months),
-        "last_year": shifted(request.filters, -12),
-    }
+    earlier = _earlier(request.filters)
     outside = {label for label, filters in earlier.items() if filters.start < data_start}
     periods = _periods_from_months(database_url, request, level)
     if periods is None:
@@ -129,7 +146,7 @@ def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str], outside: s
     """Current values with the earlier periods' beside them; a period before the data has no value."""
     out = periods["current"].copy()
     for label in ("previous", "last_year"):
-        other = periods[label]
+        other = periods.get(label, pd.DataFrame(columns=[*keys, "value"]))
         if label in outside:
             other = other.assign(value=np.nan)
         if keys:

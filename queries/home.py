@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from queries.comparisons import earlier_periods
+from queries.comparisons import comparisons_offered, earlier_periods
 from queries.execution import parallel
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.registry import REGISTRY
@@ -34,6 +34,7 @@ SCORECARD_COLUMNS = [
     "outcome",
     "target",
     "value_previous",
+    "value_last_year",
     "suppressed",
 ]
 
@@ -47,8 +48,8 @@ def scorecard(view: View) -> PanelData:
     """Child units of the selection × home KPIs, with outcome against the parent and target status.
 
     The frame is long (unit × KPI); ``meta`` holds the child level and the red-red list: units worse than the
-    parent whose value also moved the wrong way since the previous period by more than its interval's
-    half-width.
+    parent whose value also moved the wrong way by more than its interval's half-width since the earlier
+    period named by ``meta["compared_with"]`` (the previous month or quarter, else the same period last year).
     """
     return panel("home.scorecard", view, lambda: _scorecard(view))
 
@@ -60,6 +61,9 @@ def _scorecard(view: View) -> PanelData:
         return PanelData(meta={"level": None, "red_red": pd.DataFrame()})
     key = output_column(child)
     frames, red = [], []
+    # getting worse: since the previous month or quarter (环比) where the period has one, else since the same
+    # period last year (同比)
+    earlier = comparisons_offered(sel.filters)[0]
 
     def fetch(kpi_id: str):
         try:
@@ -78,7 +82,7 @@ def _scorecard(view: View) -> PanelData:
         units["kpi"] = kpi_id
         units["target"] = target_for(sel, kpi_id)
         frames.append(units[[key, *SCORECARD_COLUMNS]])
-        change = units["value"] - units["value_previous"]
+        change = units["value"] - units[f"value_{earlier}"]
         half = (units["ci_high"] - units["ci_low"]) / 2
         worsening = (change < -half) if kpi.polarity == "higher" else (change > half)
         for _, unit in units[(units["outcome"] == "worse") & worsening.fillna(False)].iterrows():
@@ -88,7 +92,7 @@ def _scorecard(view: View) -> PanelData:
                     "name": unit["name"],
                     "kpi": kpi_id,
                     "value": unit["value"],
-                    "previous": unit["value_previous"],
+                    "previous": unit[f"value_{earlier}"],
                     "parent": parent["value"],
                 }
             )
@@ -98,4 +102,4 @@ def _scorecard(view: View) -> PanelData:
         sel.database_url,
         sel.lang,
     )
-    return PanelData(long, {"level": child, "key": key, "red_red": red_red})
+    return PanelData(long, {"level": child, "key": key, "red_red": red_red, "compared_with": earlier})

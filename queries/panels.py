@@ -16,7 +16,7 @@ import pandas as pd
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.months import add_months, month_end
-from queries.comparisons import earlier_periods, series, trend
+from queries.comparisons import comparisons_offered, earlier_periods, series, trend
 from queries.execution import cache_key, cached, kpi_values, parallel
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
@@ -101,7 +101,13 @@ def per_window(kpi: Kpi) -> bool:
 
 
 def target_for(sel: Selection, kpi_id: str) -> float | None:
-    """The target for the selected unit (its own if set, else the city's) in the period's last year."""
+    """The target for the selected unit (its own if set, else the city's) in the period's last year.
+
+    Targets are yearly (DOMAIN §4): a period shorter or longer than 12 months is judged against one only for
+    a rate, never for a total or a per-population rate, which grow with the period's length.
+    """
+    if sel.filters.months != 12 and REGISTRY[kpi_id].grows_with_the_period:
+        return None
     catalog = get_catalog(sel.database_url)
     key = cache_key("targets", (), sel.scope, catalog)
     targets = cached(key, lambda: read_targets(sel.database_url))
@@ -212,6 +218,7 @@ def _card(sel: Selection, kpi_id: str) -> dict:
             suppressed=bool(row["suppressed"]),
             previous=_number(row["value_previous"]),
             last_year=_number(row["value_last_year"]),
+            comparisons=comparisons_offered(sel.filters),  # 环比 only for a month or a quarter
             benchmark=_number(city["value"]),
             target=target_for(sel, kpi_id),
             series=periods[[grain, "value"]].rename(columns={grain: "period"}),

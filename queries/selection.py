@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.months import add_months, month_end, parse_month, quarter_start
-from dashboard.core.state import DRILL_LEVELS, ViewState
+from dashboard.core.state import DEFAULT_PERIOD, DRILL_LEVELS, PERIODS, ViewState
 from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import EVERYTHING, Filters, Scope, make_filters
 
-RELATIVE_PERIODS = ("last_12_months", "this_year", "ytd", "last_year", "all")
+RELATIVE_PERIODS = (*PERIODS, "ytd")  # "ytd": the CLI's older name for this_year
 CHILD_LEVEL = {
     None: "district",
     "district": "consortium",
@@ -99,13 +99,17 @@ def resolve_period(
         start = parse_month(from_month) if from_month else first
         end_month = parse_month(to_month) if to_month else last
     else:
-        period = period or "last_12_months"
+        period = period or DEFAULT_PERIOD
         if period not in RELATIVE_PERIODS:
             raise UserFacingError("unknown_period", period=period, periods=RELATIVE_PERIODS)
+        # the last whole calendar quarter of the data (the data's last month may be mid-quarter)
+        quarter_last = add_months(quarter_start(add_months(last, 1)), -1)
         start, end_month = {
-            "last_12_months": (add_months(last, -11), last),
             "this_year": (dt.date(last.year, 1, 1), last),
             "ytd": (dt.date(last.year, 1, 1), last),
+            "last_month": (last, last),
+            "last_quarter": (add_months(quarter_last, -2), quarter_last),
+            "last_12_months": (add_months(last, -11), last),
             "last_year": (dt.date(last.year - 1, 1, 1), dt.date(last.year - 1, 12, 1)),
             "all": (first, last),
         }[period]
@@ -175,7 +179,7 @@ def selection(view: View, extra: tuple[tuple[str, str], ...] = ()) -> Selection:
         dropped.append(
             f"period={state.period}" if not state.start else f"start={state.start}&end={state.end}"
         )
-        resolved = period_of(view.database_url, "last_12_months")
+        resolved = period_of(view.database_url, DEFAULT_PERIOD)
     note = clamp_note(resolved)
     filters = make_filters(resolved.start, resolved.end, **values)
     if extra:

@@ -9,7 +9,10 @@ import re
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qsl, urlencode
 
-PERIODS = ("last_12_months", "this_year", "last_year", "all")
+# DOMAIN §4: 本年累计 (months 1–N of the data's last year) by default; a single month or a whole quarter
+# (the only periods with a 环比); a rolling 12 months; last year; everything
+DEFAULT_PERIOD = "this_year"
+PERIODS = ("this_year", "last_month", "last_quarter", "last_12_months", "last_year", "all")
 DRILL_LEVELS = ("district", "consortium", "institution", "team", "doctor")
 _CODE = re.compile(r"^[A-Za-z0-9.\-_]{1,32}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -26,7 +29,7 @@ CHOICES = {
 
 @dataclass(frozen=True)
 class ViewState:
-    period: str = "last_12_months"
+    period: str = DEFAULT_PERIOD
     start: str = ""  # YYYY-MM, overrides period when set with end
     end: str = ""
     district: str = ""

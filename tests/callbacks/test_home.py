@@ -26,7 +26,56 @@ def test_cards_show_every_home_kpi(s_warehouse):
     grid = next(c for c in content if c is not None)
     assert len(grid.children) == len(HOME_KPIS)
     text = texts(content)
-    assert "基层就诊率" in text and "目标" in text and "同比" in text and "环比" in text
+    # the default period is 本年累计: compared with the same months last year only (DOMAIN §4)
+    assert "基层就诊率" in text and "目标" in text and "同比" in text and "环比" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("?period=last_quarter", ["环比", "同比"]),
+        ("?period=last_month", ["环比", "同比"]),
+        ("?start=2026-04&end=2026-06", ["环比", "同比"]),
+        ("?period=last_12_months", ["同比"]),  # its 环比 would be the same comparison as its 同比
+        ("?start=2026-02&end=2026-04", ["同比"]),  # three months, not a calendar quarter
+    ],
+)
+def test_cards_offer_a_previous_period_only_for_a_month_or_a_quarter(s_warehouse, query, words):
+    content = render_cards(query, s_warehouse)
+    rows = [_find(card, "card-comparisons") for card in next(c for c in content if c is not None).children]
+    # a month is too short for 规范管理率 (no value, so no comparisons); every other card compares
+    assert len([row for row in rows if row is not None]) >= len(HOME_KPIS) - 1
+    for row in rows:
+        if row is not None:
+            assert [span.children.split(" ")[0] for span in row.children] == words
+
+
+def _find(component, class_name):
+    """The first component under ``component`` carrying ``class_name``."""
+    if class_name in (getattr(component, "className", None) or "").split():
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _find(child, class_name)
+            if found is not None:
+                return found
+    return None
+
+
+def test_red_red_measures_worsening_by_the_comparison_the_period_has(s_warehouse):
+    """本年累计 has no 环比: getting worse is measured against the same months last year, and said so."""
+    from queries.home import scorecard
+
+    data = scorecard(view(s_warehouse))
+    red = data.meta["red_red"]
+    assert data.meta["compared_with"] == "last_year" and len(red) >= 1
+    long = data.frame.set_index(["district_code", "kpi"])
+    for row in red.itertuples(index=False):
+        assert row.previous == pytest.approx(long.loc[(row.district_code, row.kpi), "value_last_year"])
+    _grid, _title, shown = render_scorecard("", s_warehouse)
+    assert texts(shown).count("同比") == len(red)
+    assert scorecard(view(s_warehouse, "?period=last_quarter")).meta["compared_with"] == "previous"
 
 
 def test_scorecard_lists_children_and_drills(s_warehouse):
@@ -71,7 +120,7 @@ def test_filters_to_url_resets_descendants():
     search = "?district=990122&consortium=C04&institution=I037&team=T050"
     change = {
         "changed": ids.FILTER_DISTRICT,
-        "values": ["last_12_months", "990121", "C04", "I037", "T050", None, None],
+        "values": ["this_year", "990121", "C04", "I037", "T050", None, None],
     }
     assert filters_to_url(change, search) == "?district=990121"
     change = {"changed": ids.FILTER_PERIOD, "values": ["all", "990122", "C04", "I037", "T050", None, None]}
@@ -119,6 +168,10 @@ def test_the_browser_guard_knows_the_filter_ids():
     assert [ids.FILTERS[name] for name in FILTER_ORDER] == [f"filter-{name}" for name in FILTER_ORDER]
     script = (PROJECT_ROOT / "assets" / "filters.js").read_text(encoding="utf-8")
     assert str(list(FILTER_ORDER)).replace("'", '"') in script
+    # the guard's idea of "no period in the URL" is the server's default period
+    from dashboard.core.state import DEFAULT_PERIOD
+
+    assert f'var defaults = {{ period: "{DEFAULT_PERIOD}" }};' in script
 
 
 def test_the_standardised_management_sparkline_reads_like_its_card(s_warehouse):

@@ -53,7 +53,7 @@ def test_a_non_hospital_gets_a_request_to_choose_one(s_warehouse):
 
 def test_picking_a_hospital_sets_its_whole_path(s_warehouse, hospital):
     code, _name, query = hospital
-    assert pick(code, "?period=this_year", s_warehouse) == "?period=this_year&" + query.lstrip("?")
+    assert pick(code, "?period=last_quarter", s_warehouse) == "?period=last_quarter&" + query.lstrip("?")
     assert pick("NOPE", "", s_warehouse) is no_update  # not an institution: the URL stays
     assert pick(None, "", s_warehouse) is no_update  # nothing picked
     assert pick(code, query, s_warehouse) is no_update  # already the chosen hospital

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from dashboard.core.cache import standalone_cache
-from queries.comparisons import benchmark, earlier_periods, funnel, standardised, trend
+from queries.comparisons import (
+    benchmark,
+    earlier_periods,
+    funnel,
+    offers_previous,
+    standardised,
+    trend,
+)
 from queries.execution import kpi_values
 from queries.kpi.builder import NotApplicable, Request
 from queries.kpi.filters import Scope
@@ -20,22 +29,46 @@ def _cache():
 
 
 def test_period_comparisons(s_warehouse):
+    """A quarter has a 环比 (the quarter before) and a 同比 (the same quarter last year)."""
     request = Request(
-        "primary_care_visit_share", filters_for(s_warehouse, period="last_12_months"), ("district",)
+        "primary_care_visit_share", filters_for(s_warehouse, period="last_quarter"), ("district",)
     )
-    frame = earlier_periods(s_warehouse, request)
-    earlier = Request(
-        "primary_care_visit_share",
-        filters_for(s_warehouse, from_month="2024-11", to_month="2025-10"),
-        ("district",),
-    )
-    expected = kpi_values(s_warehouse, earlier).set_index("district_code")["value"]
-    got = frame.set_index("district_code")["value_previous"]
-    assert got.to_dict() == pytest.approx(expected.to_dict())
-    assert (
-        frame["value_last_year"] == frame["value_previous"]
-    ).all()  # 12 months back = the previous 12 months
-    assert (frame["change_previous"] > 0).mean() >= 0.75  # primary care share rises in most districts
+    assert (request.filters.start, request.filters.end) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    frame = earlier_periods(s_warehouse, request).set_index("district_code")
+    for column, (first, last) in {
+        "value_previous": ("2026-04", "2026-06"),
+        "value_last_year": ("2025-07", "2025-09"),
+    }.items():
+        earlier = Request(
+            "primary_care_visit_share",
+            filters_for(s_warehouse, from_month=first, to_month=last),
+            ("district",),
+        )
+        expected = kpi_values(s_warehouse, earlier).set_index("district_code")["value"]
+        assert frame[column].to_dict() == pytest.approx(expected.to_dict())
+    assert (frame["change_last_year"] > 0).mean() >= 0.75  # primary care share rises in most districts
+
+
+@pytest.mark.parametrize(
+    ("period", "previous"),
+    [
+        ({"period": "this_year"}, False),  # 本年累计: 同比 only (DOMAIN §4)
+        ({"period": "last_12_months"}, False),  # its 环比 would be its 同比
+        ({"period": "last_year"}, False),
+        ({"period": "last_month"}, True),
+        ({"period": "last_quarter"}, True),
+        ({"from_month": "2025-02", "to_month": "2025-04"}, False),  # three months, not a quarter
+        ({"from_month": "2025-04", "to_month": "2025-06"}, True),
+        ({"from_month": "2025-04", "to_month": "2025-07"}, False),
+    ],
+)
+def test_a_previous_period_only_for_a_month_or_a_quarter(s_warehouse, period, previous):
+    filters = filters_for(s_warehouse, **period)
+    assert offers_previous(filters) is previous
+    for kpi in ("primary_care_visit_share", "htn_control_rate"):  # summable and per-window
+        frame = earlier_periods(s_warehouse, Request(kpi, filters))
+        assert np.isnan(frame["value_previous"].iloc[0]) is not previous
+        assert not np.isnan(frame["value_last_year"].iloc[0])  # 同比 always
 
 
 def test_benchmark_classifies_by_interval_and_polarity(s_warehouse):
@@ -100,10 +133,9 @@ def test_one_scan_comparisons_equal_three_scans(s_warehouse, kpi, by):
 
     from queries.comparisons import shifted
 
-    request = Request(kpi, filters_for(s_warehouse, period="last_12_months"), by)
+    request = Request(kpi, filters_for(s_warehouse, period="last_quarter"), by)
     frame = earlier_periods(s_warehouse, request)
     direct = kpi_values(s_warehouse, request)
-    previous = kpi_values(s_warehouse, dc_replace(request, filters=shifted(request.filters, -12)))
     columns = ["numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
     keys = list(direct.columns[: len(by)])
     assert frame[keys + columns].reset_index(drop=True).equals(direct[keys + columns]) or np.allclose(
@@ -112,17 +144,21 @@ def test_one_scan_comparisons_equal_three_scans(s_warehouse, kpi, by):
         equal_nan=True,
         rtol=1e-12,
     )
-    assert np.allclose(
-        frame["value_previous"].to_numpy(dtype=float),
-        previous["value"].to_numpy(dtype=float),
-        equal_nan=True,
-        rtol=1e-12,
-    )
+    for label, months in (("previous", -3), ("last_year", -12)):
+        earlier = kpi_values(s_warehouse, dc_replace(request, filters=shifted(request.filters, months)))
+        assert np.allclose(
+            frame[f"value_{label}"].to_numpy(dtype=float),
+            earlier["value"].to_numpy(dtype=float),
+            equal_nan=True,
+            rtol=1e-12,
+        )
 
 
 @pytest.mark.parametrize("kpi", ["primary_care_visit_share", "htn_control_rate"])
 def test_no_comparison_with_a_period_before_the_data(s_warehouse, kpi):
-    frame = earlier_periods(s_warehouse, Request(kpi, filters_for(s_warehouse, period="all")))
+    frame = earlier_periods(
+        s_warehouse, Request(kpi, filters_for(s_warehouse, from_month="2023-11", to_month="2023-11"))
+    )
     assert np.isnan(frame["value_previous"].iloc[0]) and np.isnan(frame["value_last_year"].iloc[0])
 
 

@@ -58,9 +58,7 @@ def test_the_cli_prints_the_api_numbers(s_warehouse):
             "kpi",
             "htn_control_rate",
             "--by",
-            "district",
-            "--period",
-            "last_12_months",
+            "district",  # no --period: the CLI's default is the pages' (the year to date)
             "--format",
             "csv",
             "--database-url",

@@ -9,7 +9,14 @@ import pytest
 
 from dashboard.core.cache import standalone_cache
 from dashboard.core.state import parse_query
-from queries.selection import View, drill_state, filter_options, selection, whole_quarters
+from queries.selection import (
+    View,
+    drill_state,
+    filter_options,
+    resolve_period,
+    selection,
+    whole_quarters,
+)
 from tests.support.mini_warehouse import build_mini_warehouse
 
 
@@ -50,6 +57,34 @@ def test_periods_resolve_against_the_data(mini):
     assert (quarters.start, quarters.end) == (dt.date(2025, 4, 1), dt.date(2025, 9, 30))
 
 
+@pytest.mark.parametrize(
+    ("data_end", "period", "expected"),
+    [
+        # the default: 本年累计, months 1–N of the data's last year (DOMAIN §4)
+        ("2026-10-31", None, ("2026-01-01", "2026-10-31")),
+        ("2026-01-31", None, ("2026-01-01", "2026-01-31")),
+        ("2026-10-31", "last_month", ("2026-10-01", "2026-10-31")),
+        # the last whole calendar quarter: October alone is not one
+        ("2026-10-31", "last_quarter", ("2026-07-01", "2026-09-30")),
+        ("2026-09-30", "last_quarter", ("2026-07-01", "2026-09-30")),
+        ("2026-12-31", "last_quarter", ("2026-10-01", "2026-12-31")),
+        ("2026-02-28", "last_quarter", ("2025-10-01", "2025-12-31")),
+        ("2026-10-31", "last_12_months", ("2025-11-01", "2026-10-31")),
+        ("2026-10-31", "last_year", ("2025-01-01", "2025-12-31")),
+    ],
+)
+def test_relative_periods_are_anchored_on_the_datas_last_month(data_end, period, expected):
+    resolved = resolve_period(dt.date(2023, 11, 1), dt.date.fromisoformat(data_end), period)
+    assert (resolved.start.isoformat(), resolved.end.isoformat()) == expected
+    assert not resolved.clamped
+
+
+def test_the_default_period_is_the_year_to_date(mini):
+    sel = _select(mini, "")
+    assert (sel.filters.start, sel.filters.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert (_select(mini, "?period=last_month").filters.start) == dt.date(2025, 12, 1)
+
+
 def test_a_click_drills_with_the_units_whole_path(mini):
     state = drill_state(View(mini, parse_query("?period=all")[0]), "team", "T2")
     assert state.to_query() == "?period=all&district=D2&consortium=C1&institution=P2&team=T2"
@@ -83,3 +118,19 @@ def test_a_period_wholly_outside_the_data_falls_back_to_the_default_and_is_repor
     sel = _select(mini, "?start=1999-01&end=1999-03")
     assert sel.dropped == ("start=1999-01&end=1999-03",)
     assert (sel.filters.start, sel.filters.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("query", "targets"),
+    [
+        ("?period=last_12_months", (0.6, 100.0, 12.0)),
+        # half a year: the share is judged against the year's target; a total and a rate per head are not
+        ("?start=2025-01&end=2025-06", (0.6, None, None)),
+    ],
+)
+def test_a_part_year_is_judged_against_the_years_target_only_for_rates(mini, query, targets):
+    from queries.panels import target_for
+
+    sel = _select(mini, query)
+    kpis = ("primary_care_visit_share", "visit_count", "hospitalization_rate")
+    assert tuple(target_for(sel, kpi) for kpi in kpis) == targets

@@ -298,6 +298,8 @@ TABLES = {
         "kpi_id scope_type scope_id year target",
         [
             ("primary_care_visit_share", "city", "TEST", 2025, 0.6),
+            ("visit_count", "city", "TEST", 2025, 100.0),  # a yearly total: judged over 12 months only
+            ("hospitalization_rate", "city", "TEST", 2025, 12.0),  # per 100 a year: grows with the period
         ],
     ),
 }

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from dash import dcc, html
 
 from dashboard.core.messages import Message, Name
 from dashboard.core.state import parse_query
 from dashboard.ui.components.composed import funnel_with_outliers, group_drill
 from dashboard.ui.components.kpi_cards import cards_with_notice, kpi_card
-from dashboard.ui.components.scorecard import scorecard_panel
+from dashboard.ui.components.scorecard import red_red_list, scorecard_panel
 from dashboard.ui.components.tables import outlier_cases, policy_table
 from dashboard.ui.figures.chronic import followup_bars
 from dashboard.ui.figures.districts import league_bars
@@ -217,3 +218,12 @@ def test_the_scorecard_says_when_there_is_nothing_below():
     assert "所选范围内没有数据" in texts(body) and title == "成员单位记分卡"
     assert "没有同时差于基准且在变差的单位" in texts(red)
     assert isinstance(body, html.Div) or body.color == "light"
+
+
+@pytest.mark.parametrize(("compared_with", "word"), [("previous", "环比"), ("last_year", "同比")])
+def test_a_red_red_line_names_its_comparison(compared_with, word):
+    red = pd.DataFrame(
+        [{"name": "平湖县", "kpi": "htn_control_rate", "value": 0.40, "previous": 0.45, "parent": 0.50}]
+    )
+    text = texts(red_red_list(red, REGISTRY, "zh", compared_with)).replace(" ", "")
+    assert f"{word}45.0%→40.0%(50.0%)" in text

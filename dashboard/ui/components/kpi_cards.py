@@ -98,15 +98,20 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
         html.Div(
             [
                 html.Span(
-                    f"{t('mom', lang)} {format_change(kpi.unit, _diff(card, 'previous'))}", className="me-3"
-                ),
-                html.Span(f"{t('yoy', lang)} {format_change(kpi.unit, _diff(card, 'last_year'))}"),
+                    f"{t(COMPARISON_WORDS[label], lang)} {format_change(kpi.unit, _diff(card, label))}",
+                    className="me-3",
+                )
+                for label in card.get("comparisons", ("last_year",))
             ],
-            className="small text-muted",
+            className="small text-muted card-comparisons",
         ),
         trend,
     ]
     return _shell(title, body, kpi.id)
+
+
+# the earlier periods a card's value is compared with (queries.comparisons.comparisons_offered)
+COMPARISON_WORDS = {"previous": "mom", "last_year": "yoy"}
 
 
 def _diff(card: dict, other: str) -> float | None:

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import html
 
 from dashboard.ui import ids
+from dashboard.ui.components.kpi_cards import COMPARISON_WORDS
 from dashboard.ui.formatting import format_kpi
 from dashboard.ui.words import t, unit_names
 
@@ -83,7 +84,9 @@ def scorecard_grid(
     )
 
 
-def red_red_list(red: pd.DataFrame, kpis: dict, lang: str):
+def red_red_list(red: pd.DataFrame, kpis: dict, lang: str, compared_with: str = "previous"):
+    """Units worse than their parent and getting worse; each line reads "名称 · 指标: 同比 earlier → now (parent)",
+    naming the comparison (环比 or 同比) the movement is measured by."""
     if red.empty:
         return dbc.Alert(t("red_red_none", lang), color="light", className="small mb-0")
     items = []
@@ -96,6 +99,8 @@ def red_red_list(red: pd.DataFrame, kpis: dict, lang: str):
                     " · ",
                     kpi.name_en if lang == "en" else kpi.name_zh,
                     ": ",
+                    t(COMPARISON_WORDS[compared_with], lang),
+                    " ",
                     format_kpi(kpi.unit, row.previous, lang),
                     " → ",
                     html.Span(format_kpi(kpi.unit, row.value, lang), className="text-danger fw-semibold"),
@@ -110,7 +115,12 @@ def scorecard_panel(frame: pd.DataFrame, meta: dict, kpis: dict, kpi_order: tupl
     """(grid or message, title, red-red list) of the home page's scorecard for its data."""
     level = meta.get("level")
     frame = unit_names(frame, lang)  # a unit the warehouse left unnamed (no consortium) says so
-    red = red_red_list(unit_names(meta.get("red_red", pd.DataFrame()), lang), kpis, lang)
+    red = red_red_list(
+        unit_names(meta.get("red_red", pd.DataFrame()), lang),
+        kpis,
+        lang,
+        meta.get("compared_with", "previous"),
+    )
     if level is None or frame.empty:
         return dbc.Alert(t("no_data", lang), color="light"), t("scorecard", lang), red
     order = [k for k in kpi_order if k in set(frame["kpi"])]

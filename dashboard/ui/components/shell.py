@@ -7,7 +7,7 @@ from dataclasses import replace
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.core.state import ViewState
+from dashboard.core.state import PERIODS, ViewState
 from dashboard.ui import ids
 from dashboard.ui.words import labels, t
 
@@ -80,7 +80,7 @@ def _dropdown(id_: str, value: str, placeholder: str, options=None, clearable: b
 def filter_bar(state: ViewState) -> dbc.Card:
     """The shared filter bar; its values come from the URL, its options from a callback."""
     lang = state.lang
-    periods = [{"label": t(p, lang), "value": p} for p in ("last_12_months", "this_year", "last_year", "all")]
+    periods = [{"label": t(p, lang), "value": p} for p in PERIODS]
     diseases = [{"label": name, "value": code} for code, name in labels("chronic_group", lang).items()]
     insurance = [{"label": name, "value": code} for code, name in labels("insurance_type", lang).items()]
     columns = [

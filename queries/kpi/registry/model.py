@@ -61,6 +61,11 @@ class Kpi:
         return 100.0 if self.unit == "per100" else 1.0
 
     @property
+    def grows_with_the_period(self) -> bool:
+        """A total or a per-population rate: a part-year's value is not comparable with a yearly target."""
+        return self.denominator is None or self.unit in ("count", "weight", "per100", "per_capita")
+
+    @property
     def count_based(self) -> bool:
         """Numerator counts events (subject to small-number suppression)."""
         return self.ci in ("wilson", "rate", "count")
