@@ -22,6 +22,7 @@ from queries.kpi import stats
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import Filters, Scope, make_filters
+from queries.kpi.provisional import settled_part
 from queries.kpi.registry import Kpi, get_kpi
 
 
@@ -52,7 +53,9 @@ def _summable(kpi: Kpi) -> bool:
     return not any(p.window or p.distinct is not None or p.options for p in parts)
 
 
-def _periods_from_months(database_url: str, request: Request, level: float) -> dict[str, pd.DataFrame] | None:
+def _periods_from_months(
+    database_url: str, request: Request, level: float, like: Filters | None = None
+) -> dict[str, pd.DataFrame] | None:
     """Current, previous and last-year values from one month-by-month query, for summable KPIs.
 
     Σnumerator and Σdenominator (and Σx²) of a period are the sums of its months, so one scan over the
@@ -63,9 +66,9 @@ def _periods_from_months(database_url: str, request: Request, level: float) -> d
         return None
     catalog = get_catalog(database_url)
     check_one_grouper_version(kpi, request, catalog)
-    periods = {"current": request.filters, **_earlier(request.filters)}
+    periods = {"current": request.filters, **_earlier(request.filters, like)}
     months = raw_sums(
-        database_url, replace(request, filters=_comparison_span(request.filters), grain="month")
+        database_url, replace(request, filters=_comparison_span(request.filters, like), grain="month")
     )
     keys = [output_column(d) for d in request.by]
     out = {}
@@ -112,26 +115,63 @@ def series(database_url: str, request: Request, grain: str = "month") -> pd.Data
     )
 
 
-def _earlier(filters: Filters) -> dict[str, Filters]:
-    """The earlier periods the period is compared with, by label ("previous" only when 环比 is offered)."""
-    shifts = {"previous": -filters.months, "last_year": -12}
-    return {label: shifted(filters, shifts[label]) for label in comparisons_offered(filters)}
+def _earlier(filters: Filters, like: Filters | None = None) -> dict[str, Filters]:
+    """The earlier periods ``filters`` is compared with, by label, as for the period ``like`` (itself by default;
+    the whole period when ``filters`` is its settled part): "previous" only when ``like`` offers a 环比, shifted
+    by ``like``'s length."""
+    like = like or filters
+    shifts = {"previous": -like.months, "last_year": -12}
+    return {label: shifted(filters, shifts[label]) for label in comparisons_offered(like)}
 
 
-def _comparison_span(filters: Filters) -> Filters:
+def _comparison_span(filters: Filters, like: Filters | None = None) -> Filters:
     """From the earliest comparison period to the end of the current one."""
-    first = min(earlier.start for earlier in _earlier(filters).values())
+    first = min(earlier.start for earlier in _earlier(filters, like).values())
     return make_filters(first, filters.end, **dict(filters.values))
 
 
 def earlier_periods(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
     """The request's values beside the same period a year earlier (同比) and, for a month or a quarter, the
-    one before (环比). Columns value_previous/change_previous are there either way, empty without a 环比."""
+    one before (环比). Columns value_previous/change_previous are there either way, empty without a 环比.
+
+    Comparisons leave provisional months out (DOMAIN §4): for a KPI whose outcome needs follow-up time, the
+    period's settled months are compared with the same months earlier (the earlier values and the changes
+    describe that part; ``settled_part`` names it); a period with no settled month has no comparison.
+    """
+    kpi = get_kpi(request.kpi_id)
+    compared = settled_part(kpi, request.filters, get_catalog(database_url).period_end)
+    current = _with_earlier(database_url, request, level)
+    if compared == request.filters:
+        return current
+    keys = [output_column(d) for d in request.by]
+    if compared is None:
+        settled = current[keys].assign(value=np.nan, value_previous=np.nan, value_last_year=np.nan)
+    else:
+        settled = _with_earlier(database_url, replace(request, filters=compared), level, like=request.filters)
+    earlier = settled[[*keys, "value", "value_previous", "value_last_year"]].rename(
+        columns={"value": "settled"}
+    )
+    current = current.drop(
+        columns=["value_previous", "value_last_year", "change_previous", "change_last_year"]
+    )
+    if keys:
+        out = current.merge(earlier, on=keys, how="left")
+    else:
+        row = earlier.iloc[0].to_dict() if len(earlier) else dict.fromkeys(earlier.columns, np.nan)
+        out = current.assign(**row)
+    for label in ("previous", "last_year"):
+        out[f"change_{label}"] = out["settled"] - out[f"value_{label}"]
+    return out.drop(columns=["settled"])
+
+
+def _with_earlier(
+    database_url: str, request: Request, level: float, like: Filters | None = None
+) -> pd.DataFrame:
     keys = [output_column(d) for d in request.by]
     data_start = get_catalog(database_url).period_start
-    earlier = _earlier(request.filters)
+    earlier = _earlier(request.filters, like)
     outside = {label for label, filters in earlier.items() if filters.start < data_start}
-    periods = _periods_from_months(database_url, request, level)
+    periods = _periods_from_months(database_url, request, level, like)
     if periods is None:
         periods = {"current": kpi_values(database_url, request, level)}
         for label, filters in earlier.items():
@@ -179,10 +219,15 @@ def benchmark(
 
 
 def trend(database_url: str, request: Request, grain: str = "month", min_points: int = 5) -> dict:
-    """The KPI's series at ``grain`` with a weighted least-squares slope and its significance."""
+    """The KPI's series at ``grain`` with a weighted least-squares slope and its significance.
+
+    Provisional periods (``series["provisional"]``) are shown but left out of the test (DOMAIN §4): a last
+    month whose readmissions have not all happened yet reads as an improvement that is not there.
+    """
     series = kpi_values(database_url, replace(request, by=(), grain=grain))
-    weights = series["denominator"].fillna(0).to_numpy() if series["denominator"].notna().any() else None
-    slope, p_value = stats.trend_test(series["value"].to_numpy(), weights, min_points)
+    tested = series[~series["provisional"].astype(bool)]
+    weights = tested["denominator"].fillna(0).to_numpy() if tested["denominator"].notna().any() else None
+    slope, p_value = stats.trend_test(tested["value"].to_numpy(), weights, min_points)
     kpi = get_kpi(request.kpi_id)
     significant = bool(p_value < 0.05) if not np.isnan(p_value) else False
     direction = "flat"
@@ -198,6 +243,7 @@ def trend(database_url: str, request: Request, grain: str = "month", min_points:
         "p_value": p_value,
         "significant": significant,
         "direction": direction,
+        "provisional": int(len(series) - len(tested)),  # periods left out of the test
     }
 
 

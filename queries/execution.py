@@ -37,6 +37,7 @@ from queries.kpi.builder import (
 )
 from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import DIMENSIONS, Scope
+from queries.kpi.provisional import provisional_flags
 from queries.kpi.registry import Kpi, get_kpi
 from queries.kpi.sources import GROUPER_COLUMNS
 
@@ -170,10 +171,12 @@ def finish(
     """Sums into values: the ratio × unit factor, its interval, the names of the units, and suppression of
     small numbers (a suppressed cell shows no number at all, never a 0)."""
     keys = [output_column(d) for d in request.by] + list(period_column(request.grain))
+    # a series says which of its periods are provisional (their events' follow-up time has not passed)
+    columns = [*keys, *RESULT_COLUMNS, *(["provisional"] if request.grain else [])]
     if request.grain and not request.by:
         frame = _every_period(frame, request)
     if frame.empty:
-        return pd.DataFrame(columns=[*keys, *RESULT_COLUMNS])
+        return pd.DataFrame(columns=columns)
     out = frame.copy()
     for column in ("numerator", "denominator", "numerator_sq"):
         if column in out:
@@ -214,8 +217,11 @@ def finish(
         out["name"] = None  # the whole selection; the command line and the UI say so in words
     if request.grain:
         out[request.grain] = pd.to_datetime(out[request.grain]).dt.date
+        out["provisional"] = provisional_flags(
+            kpi, list(out[request.grain]), request.grain, catalog.period_end
+        )
     out = out.sort_values(keys).reset_index(drop=True) if keys else out
-    return out[[*keys, *RESULT_COLUMNS]]
+    return out[columns]
 
 
 def _every_period(frame: pd.DataFrame, request: Request) -> pd.DataFrame:

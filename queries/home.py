@@ -82,7 +82,8 @@ def _scorecard(view: View) -> PanelData:
         units["kpi"] = kpi_id
         units["target"] = target_for(sel, kpi_id)
         frames.append(units[[key, *SCORECARD_COLUMNS]])
-        change = units["value"] - units[f"value_{earlier}"]
+        # over the period's settled months: a provisional month's readmissions or completions are not all in
+        change = units[f"change_{earlier}"]
         half = (units["ci_high"] - units["ci_low"]) / 2
         worsening = (change < -half) if kpi.polarity == "higher" else (change > half)
         for _, unit in units[(units["outcome"] == "worse") & worsening.fillna(False)].iterrows():
@@ -91,7 +92,7 @@ def _scorecard(view: View) -> PanelData:
                     key: unit[key],
                     "name": unit["name"],
                     "kpi": kpi_id,
-                    "value": unit["value"],
+                    "value": unit[f"value_{earlier}"] + unit[f"change_{earlier}"],  # the months compared
                     "previous": unit[f"value_{earlier}"],
                     "parent": parent["value"],
                 }

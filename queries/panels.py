@@ -6,6 +6,7 @@ selection, KPI cards, trends against targets, member units. Plain data; the UI d
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from queries.execution import cache_key, cached, kpi_values, parallel
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import DIMENSIONS, Filters, make_filters
+from queries.kpi.provisional import provisional_months, settled_part
 from queries.kpi.registry import REGISTRY, Kpi
 from queries.kpi.stats import classify, unit_outcomes
 from queries.kpi.targets import read_targets, target_in
@@ -141,7 +143,9 @@ def kpi_trends(
         series_frame = result["series"].rename(columns={"quarter": "period", "month": "period"})
         targets[kpi_id] = target_for(sel, kpi_id)
         frames.append(series_frame.assign(kpi=kpi_id, kpi_name=kpi.name_zh, target=targets[kpi_id]))
-        tests[kpi_id] = {k: result[k] for k in ("slope", "p_value", "significant", "direction")}
+        tests[kpi_id] = {
+            k: result[k] for k in ("slope", "p_value", "significant", "direction", "provisional")
+        }
     if not frames:
         return PanelData(message=next(iter(skipped.values())))
     frame = pd.concat(frames, ignore_index=True).drop(columns=["name"], errors="ignore")
@@ -218,10 +222,17 @@ def _card(sel: Selection, kpi_id: str) -> dict:
             suppressed=bool(row["suppressed"]),
             previous=_number(row["value_previous"]),
             last_year=_number(row["value_last_year"]),
-            comparisons=comparisons_offered(sel.filters),  # 环比 only for a month or a quarter
+            # changes over the settled months (the whole period unless some are provisional)
+            change_previous=_number(row["change_previous"]),
+            change_last_year=_number(row["change_last_year"]),
+            # 环比 only for a month or a quarter; none when every month of the period is provisional
+            comparisons=comparisons_offered(sel.filters) if _settled(sel, kpi) is not None else (),
+            notes=_provisional_notes(sel, kpi),
             benchmark=_number(city["value"]),
             target=target_for(sel, kpi_id),
-            series=periods[[grain, "value"]].rename(columns={grain: "period"}),
+            series=periods[[grain, "value", *(["provisional"] if "provisional" in periods else [])]].rename(
+                columns={grain: "period"}
+            ),
         )
         outcome = classify(
             [row["value"]], [row["ci_low"]], [row["ci_high"]], float(city["value"]), kpi.polarity
@@ -230,6 +241,34 @@ def _card(sel: Selection, kpi_id: str) -> dict:
     except NotApplicable as exc:
         card.update(error=exc.message)
     return card
+
+
+def _provisional_notes(sel: Selection, kpi: Kpi) -> tuple[Message, ...]:
+    """Which of the period's months are provisional for ``kpi`` and what its 同比/环比 compare instead."""
+    provisional = provisional_months(kpi, sel.filters, get_catalog(sel.database_url).period_end)
+    if provisional is None:
+        return ()
+    months = _months_text(*provisional)
+    compared = _settled(sel, kpi)
+    if compared is None:
+        return (Message.of("provisional_uncompared", months=months),)
+    return (
+        Message.of(
+            "provisional_compared", months=months, compared=_months_text(compared.start, compared.end)
+        ),
+    )
+
+
+def _settled(sel: Selection, kpi: Kpi) -> Filters | None:
+    return settled_part(kpi, sel.filters, get_catalog(sel.database_url).period_end)
+
+
+def _months_text(first: dt.date, last: dt.date) -> str:
+    return (
+        f"{first:%Y-%m}"
+        if (first.year, first.month) == (last.year, last.month)
+        else f"{first:%Y-%m}–{last:%Y-%m}"
+    )
 
 
 def whole_windows(kpi: Kpi) -> bool:

@@ -64,13 +64,14 @@ def format_kpi(unit: str, value: float | None, lang: str = "zh") -> str:
     return f"{value:.3f}"
 
 
-def format_change(unit: str, change: float | None) -> str:
-    """A difference between two values: percentage points for shares, the unit's own otherwise."""
+def format_change(unit: str, change: float | None, lang: str = "zh") -> str:
+    """A difference between two values: percentage points for shares (个百分点 in Chinese, DOMAIN §4), the
+    unit's own otherwise."""
     if change is None or change != change:
         return "—"
     sign = "+" if change > 0 else ""
     if unit == "share":
-        return f"{sign}{change * 100:.1f}{_word('points')}"  # percentage points (Chinese reports: 个百分点)
+        return f"{sign}{change * 100:.1f}{_word('points', lang)}"
     if unit == "yuan":
         return f"{sign}{change:,.1f}"
     return f"{sign}{change:.2f}" if unit not in ("count",) else f"{sign}{change:,.0f}"

@@ -26,8 +26,12 @@ def test_cards_show_every_home_kpi(s_warehouse):
     grid = next(c for c in content if c is not None)
     assert len(grid.children) == len(HOME_KPIS)
     text = texts(content)
-    # the default period is 本年累计: compared with the same months last year only (DOMAIN §4)
-    assert "基层就诊率" in text and "目标" in text and "同比" in text and "环比" not in text
+    assert "基层就诊率" in text and "目标" in text
+    # the default period is 本年累计: compared with the same months last year only (DOMAIN §4), a change in a
+    # share written in 个百分点
+    comparisons = [texts(_find(card, "card-comparisons")) for card in grid.children]
+    assert all(c.startswith("同比 ") and "环比" not in c for c in comparisons), comparisons
+    assert "个百分点" in comparisons[0] and "pp" not in text
 
 
 @pytest.mark.parametrize(
@@ -43,11 +47,12 @@ def test_cards_show_every_home_kpi(s_warehouse):
 def test_cards_offer_a_previous_period_only_for_a_month_or_a_quarter(s_warehouse, query, words):
     content = render_cards(query, s_warehouse)
     rows = [_find(card, "card-comparisons") for card in next(c for c in content if c is not None).children]
-    # a month is too short for 规范管理率 (no value, so no comparisons); every other card compares
-    assert len([row for row in rows if row is not None]) >= len(HOME_KPIS) - 1
-    for row in rows:
-        if row is not None:
-            assert [span.children.split(" ")[0] for span in row.children] == words
+    # a month is too short for 规范管理率 (no value), and a latest month's referrals are all provisional
+    # (no comparison); every other card compares
+    compared = [row for row in rows if row is not None and row.children]
+    assert len(compared) >= len(HOME_KPIS) - 2
+    for row in compared:
+        assert [span.children.split(" ")[0] for span in row.children] == words
 
 
 def _find(component, class_name):

@@ -65,9 +65,10 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
     image = ""
     if series is not None and len(series) and series["value"].notna().any():
         # hover on the sparkline lists each period's value
+        provisional = series["provisional"] if "provisional" in series else [False] * len(series)
         trend_title = "\n".join(
-            f"{p}: {format_kpi(kpi.unit, v, lang)}"
-            for p, v in zip(series["period"], series["value"], strict=True)
+            f"{p}: {format_kpi(kpi.unit, v, lang)}{' · ' + t('provisional', lang) if open_ else ''}"
+            for p, v, open_ in zip(series["period"], series["value"], provisional, strict=True)
         )
         image = sparkline_svg(series["value"].tolist(), OUTCOME_COLORS.get(outcome, "#0d6efd"))
     trend = (
@@ -98,13 +99,18 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
         html.Div(
             [
                 html.Span(
-                    f"{t(COMPARISON_WORDS[label], lang)} {format_change(kpi.unit, _diff(card, label))}",
+                    f"{t(COMPARISON_WORDS[label], lang)} {format_change(kpi.unit, card.get(f'change_{label}'), lang)}",
                     className="me-3",
                 )
                 for label in card.get("comparisons", ("last_year",))
             ],
             className="small text-muted card-comparisons",
         ),
+        # provisional months (follow-up time not yet passed) and what the comparisons use instead
+        *[
+            html.Div(tell(note, lang), className="small text-warning-emphasis card-note")
+            for note in card.get("notes", ())
+        ],
         trend,
     ]
     return _shell(title, body, kpi.id)
@@ -112,12 +118,6 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
 
 # the earlier periods a card's value is compared with (queries.comparisons.comparisons_offered)
 COMPARISON_WORDS = {"previous": "mom", "last_year": "yoy"}
-
-
-def _diff(card: dict, other: str) -> float | None:
-    if card.get("value") is None or card.get(other) is None:
-        return None
-    return card["value"] - card[other]
 
 
 def _shell(title: str, body: list, kpi_id: str) -> dbc.Card:
@@ -158,7 +158,9 @@ def cards_table(cards: list[dict], lang: str) -> pd.DataFrame:
                 "city": card.get("benchmark"),
                 "outcome": card.get("outcome"),
                 "suppressed": card.get("suppressed"),
-                "note": tell(card["error"], lang) if card.get("error") else "",
+                "note": " ".join(
+                    tell(note, lang) for note in (card.get("error"), *card.get("notes", ())) if note
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -108,7 +108,10 @@ def _trend_note(test: dict, lang: str) -> str:
     if not test or test.get("p_value") is None or math.isnan(test.get("p_value", math.nan)):
         return t("trend_too_short", lang)
     word = t(f"trend_{test['direction']}", lang)
-    return f"{word} (p={test['p_value']:.3f})" if test["significant"] else f"{word} (p={test['p_value']:.2f})"
+    note = f"{word} (p={test['p_value']:.3f})" if test["significant"] else f"{word} (p={test['p_value']:.2f})"
+    if test.get("provisional"):  # the open points: their follow-up time has not passed
+        note += " · " + t("trend_provisional", lang, n=test["provisional"])
+    return note
 
 
 def trend_panels(frame: pd.DataFrame, meta: dict, kpis: dict, lang: str) -> go.Figure:
@@ -141,13 +144,21 @@ def trend_panels(frame: pd.DataFrame, meta: dict, kpis: dict, lang: str) -> go.F
             row=row,
             col=1,
         )
+        provisional = (
+            part["provisional"].fillna(False).astype(bool) if "provisional" in part else [False] * len(part)
+        )
         figure.add_scatter(
             x=part["period"],
             y=part["value"],
             mode="lines+markers",
             line={"color": color},
+            # a provisional period is an open point, and says so on hover
+            marker={"symbol": ["circle-open" if p else "circle" for p in provisional], "size": 7},
             name=kpi.name_en if lang == "en" else kpi.name_zh,
-            hovertext=[hover_text(r, kpi.unit, lang, str(r["period"])) for r in part.to_dict("records")],
+            hovertext=[
+                hover_text(r, kpi.unit, lang, f"{r['period']}{' · ' + t('provisional', lang) if p else ''}")
+                for r, p in zip(part.to_dict("records"), provisional, strict=True)
+            ],
             hoverinfo="text",
             showlegend=False,
             row=row,

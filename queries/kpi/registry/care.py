@@ -20,6 +20,11 @@ from queries.kpi.sources import (
     POPULATION_RELATIONS,
     RESIDENT_RELATIONS,
 )
+from queries.kpi.sources.contracts import RENEWAL_DAYS
+
+# A referral not taken up within 30 days is rarely taken up at all (the demo's slowest down-referrals take
+# about two weeks): a referral made in the data's last 30 days may still complete.
+REFERRAL_SETTLING_DAYS = 30
 
 CARE_KPIS: tuple[Kpi, ...] = (
     Kpi(
@@ -223,6 +228,7 @@ CARE_KPIS: tuple[Kpi, ...] = (
         "家庭医生签约服务",
         part(CONTRACT_END_RELATIONS, col("renewed"), columns=("renewed",)),
         part(CONTRACT_END_RELATIONS, ONE, columns=("n",)),
+        settles_after=RENEWAL_DAYS,
     ),
     Kpi(
         "contracted_stickiness",
@@ -291,6 +297,7 @@ CARE_KPIS: tuple[Kpi, ...] = (
         "双向转诊",
         part(REFERRALS, when(lambda c: c["status"] == "completed"), columns=("n", "status")),
         part(REFERRALS, when(lambda c: c["status"] != "cancelled"), columns=("n", "status")),
+        settles_after=REFERRAL_SETTLING_DAYS,
     ),
     Kpi(
         "referral_count",
@@ -323,5 +330,6 @@ CARE_KPIS: tuple[Kpi, ...] = (
             columns=("completed_days", "completed_days_sq"),
         ),
         part(REFERRALS, when(lambda c: c["status"] == "completed"), columns=("n", "status")),
+        settles_after=REFERRAL_SETTLING_DAYS,  # the last month's completions are only the quick ones
     ),
 )

@@ -215,6 +215,7 @@ INSURANCE_KPIS: tuple[Kpi, ...] = (
         "公立医院绩效考核",
         part(CASES, col("readmitted"), options={"readmission": True}, columns=("readmitted",)),
         part(CASES, ONE, columns=("n",)),
+        settles_after="readmission_days",  # N of the discharge year, from the policy file
     ),
     Kpi(
         "capitation_spend_rate",

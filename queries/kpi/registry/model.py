@@ -51,6 +51,9 @@ class Kpi:
     split: bool = False  # the denominator comes from another source, joined on the dimensions
     # Only residence breakdowns make sense: by institution it would divide part of a resident's care by all of it.
     residence_only: bool = False
+    # Days after the event its outcome needs (a readmission within N days, a renewal within 90): an int, or the
+    # policy file's key giving it by year. Months whose events have not all had that time are provisional.
+    settles_after: int | str | None = None
 
     @property
     def name(self) -> Name:
