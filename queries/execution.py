@@ -248,7 +248,7 @@ def kpi_values(
         key,
         lambda: finish(
             kpi,
-            fetch(build_plan(kpi, request, catalog.rollups), database_url),
+            fetch(build_plan(kpi, request, catalog.rollups, catalog.optional_columns), database_url),
             request,
             catalog,
             level,
@@ -264,7 +264,7 @@ def raw_sums(database_url: str, request: Request) -> pd.DataFrame:
     key = cache_key("raw", request.key(), request.scope, catalog)
 
     def compute() -> pd.DataFrame:
-        frame = fetch(build_plan(kpi, request, catalog.rollups), database_url)
+        frame = fetch(build_plan(kpi, request, catalog.rollups, catalog.optional_columns), database_url)
         for column in ("numerator", "denominator"):
             if column in frame:  # a count KPI has no denominator
                 frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)

@@ -53,7 +53,7 @@ def _uncached(url: str, request: Request) -> float:
     catalog = get_catalog(url)
     kpi = REGISTRY[request.kpi_id]
     started = time.perf_counter()
-    plan = build_plan(kpi, request, catalog.rollups)
+    plan = build_plan(kpi, request, catalog.rollups, catalog.optional_columns)
     finish(kpi, fetch(plan, url), request, catalog, 0.95, 5)
     return time.perf_counter() - started
 
@@ -65,7 +65,7 @@ def _requests(url: str) -> list[Request]:
         for by in [(), *((d,) for d in DIMENSIONS)]:
             request = Request(kpi.id, filters, by)
             try:
-                build_plan(kpi, request, get_catalog(url).rollups)
+                build_plan(kpi, request, get_catalog(url).rollups, get_catalog(url).optional_columns)
             except NotApplicable:
                 continue
             out.append(request)

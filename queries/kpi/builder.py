@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Term
 from dashboard.core.months import add_months
+from dashboard.core.policy import PolicyYearMissing
 from queries.kpi.expressions import bucket
 from queries.kpi.filters import (
     DIMENSIONS,
@@ -167,9 +168,13 @@ def _select_part(
     relation: Relation,
     window_part: bool,
     is_denominator_source: bool,
+    optional_columns: frozenset[str] | None = None,
 ) -> sa.Select:
     """One aggregated SELECT over ``relation``: labelled sums of each part, grouped by the dimensions."""
-    options: dict = {"columns": _needed_columns(kpi, list(parts.values()), request)}
+    options: dict = {
+        "columns": _needed_columns(kpi, list(parts.values()), request),
+        "optional_columns": optional_columns,
+    }
     for part in parts.values():
         options.update(part.options)
     windows = (
@@ -222,14 +227,23 @@ def _select_part(
     return sa.select(union)
 
 
-def build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | None = None) -> Plan:
-    """Statements answering ``request`` for ``kpi``.
+def build_plan(
+    kpi: Kpi,
+    request: Request,
+    available_rollups: frozenset[str] | None = None,
+    optional_columns: frozenset[str] | None = None,
+) -> Plan:
+    """Statements answering ``request`` for ``kpi``. ``available_rollups`` and ``optional_columns`` ("table.column")
+    say what this warehouse has beyond the required contract (None: everything, as when compiling).
 
     Raises:
-        NotApplicable: a dimension, filter or scope this KPI cannot honour, with a message to show.
+        NotApplicable: a dimension, filter or scope this KPI cannot honour, or a period the policy file does
+            not cover for a KPI that needs its parameters, with a message to show.
     """
     try:
-        return _build_plan(kpi, request, available_rollups)
+        return _build_plan(kpi, request, available_rollups, optional_columns)
+    except PolicyYearMissing as exc:  # e.g. a comparison period before the policy file's first year
+        raise NotApplicable(exc.key, **exc.params) from None
     except _NoRelation:
         asked = [*request.by, *(k for k, _ in request.filters.values)]
         if not asked:
@@ -245,7 +259,12 @@ def _terms(dimensions) -> tuple[Term, ...]:
     return tuple(Term("dimension", d) for d in dimensions)
 
 
-def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | None) -> Plan:
+def _build_plan(
+    kpi: Kpi,
+    request: Request,
+    available_rollups: frozenset[str] | None,
+    optional_columns: frozenset[str] | None,
+) -> Plan:
     for dimension in request.by:
         if dimension not in DIMENSIONS:
             raise UserFacingError("unknown_dimension", dimension=dimension, dimensions=tuple(DIMENSIONS))
@@ -260,13 +279,15 @@ def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | 
             numerator.relations, _needed_columns(kpi, list(parts.values()), request), available_rollups
         )
         _check_applicable(kpi, request, None)
-        statement = _select_part(kpi, request, parts, relation, numerator.window, True)
+        statement = _select_part(kpi, request, parts, relation, numerator.window, True, optional_columns)
         return Plan(statement, None, keys, (relation.name,))
 
     num_relation = _choose(numerator.relations, _needed_columns(kpi, [numerator], request), available_rollups)
     if denominator is None:
         _check_applicable(kpi, request, None)
-        statement = _select_part(kpi, request, {"numerator": numerator}, num_relation, numerator.window, True)
+        statement = _select_part(
+            kpi, request, {"numerator": numerator}, num_relation, numerator.window, True, optional_columns
+        )
         return Plan(statement, None, keys, (num_relation.name,))
 
     den_needed = set(denominator.columns) | {source_column(d, kpi.geography) for d in request.by}
@@ -278,9 +299,9 @@ def _build_plan(kpi: Kpi, request: Request, available_rollups: frozenset[str] | 
         den_relation = denominator.relations[0]
     _check_applicable(kpi, request, den_relation)
     num_statement = _select_part(
-        kpi, request, {"numerator": numerator}, num_relation, numerator.window, False
+        kpi, request, {"numerator": numerator}, num_relation, numerator.window, False, optional_columns
     )
     den_statement = _select_part(
-        kpi, request, {"denominator": denominator}, den_relation, denominator.window, True
+        kpi, request, {"denominator": denominator}, den_relation, denominator.window, True, optional_columns
     )
     return Plan(num_statement, den_statement, keys, (num_relation.name, den_relation.name))

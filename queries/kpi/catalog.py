@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -19,6 +19,7 @@ from dashboard.core.db import check_warehouse, dispose_engines, duckdb_path, get
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Term
 from dashboard.core.schema import (
+    OPTIONAL_COLUMNS,
     ROLLUP_TABLES,
     dim_consortium,
     dim_district,
@@ -54,6 +55,16 @@ class Catalog:
     # district -> urban | rural
     parents: dict[str, dict]
     grouper_versions: dict[str, tuple[dt.date, dt.date]]  # version -> first, last discharge date
+    # the optional contract columns this warehouse has, as "table.column" (dashboard.core.schema.OPTIONAL_COLUMNS)
+    optional_columns: frozenset[str] = frozenset()
+    # institution -> its type (general, tcm …), or None where the warehouse does not say
+    institution_types: dict[str, str | None] = field(default_factory=dict)
+    # grouper versions whose DRG catalogue lacks risk levels for some groups (derived from the data, §6)
+    derived_risk_versions: frozenset[str] = frozenset()
+
+    def has(self, table: str, column: str) -> bool:
+        """Whether the warehouse has an optional contract column."""
+        return f"{table}.{column}" in self.optional_columns
 
     def versions_between(self, start: dt.date, end: dt.date) -> list[str]:
         """The grouper versions of cases discharged in [start, end]."""
@@ -126,8 +137,21 @@ def get_catalog(database_url: str) -> Catalog:
     return catalog
 
 
+def _optional_columns(engine: sa.Engine) -> frozenset[str]:
+    """The optional contract columns the warehouse's tables have (information_schema: DuckDB and PostgreSQL)."""
+    statement = sa.text(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    )
+    with engine.connect() as conn:
+        present = {(str(t), str(c)) for t, c in conn.execute(statement)}
+    return frozenset(f"{t}.{c}" for t, c in OPTIONAL_COLUMNS & present)
+
+
 def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
     present = set(sa.inspect(engine).get_table_names())
+    optional = _optional_columns(engine)
+    types: dict[str, str | None] = {}
+    derived_risk: set[str] = set()
     names: dict[str, dict[str, str]] = {}
     names_en: dict[str, dict[str, str]] = {}
     parents: dict[str, dict[str, str]] = {}
@@ -169,6 +193,16 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
             names.setdefault("institution", {})[key] = zh
             names_en.setdefault("institution", {})[key] = en or zh
             parents.setdefault("institution", {})[key] = (district, consortium or "", level)
+        if "dim_institution.institution_type" in optional:
+            types.update(
+                pairs(sa.select(dim_institution.c.institution_id, dim_institution.c.institution_type))
+            )
+        derived_risk.update(
+            v
+            for (v,) in pairs(
+                sa.select(dim_drg.c.grouper_version).where(dim_drg.c.risk_level.is_(None)).distinct()
+            )
+        )
         for key, zh, institution in pairs(
             sa.select(dim_team.c.team_id, dim_team.c.team_name, dim_team.c.institution_id)
         ):
@@ -235,6 +269,9 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         names_en=names_en,
         parents=parents,
         grouper_versions=_grouper_versions(engine),
+        optional_columns=optional,
+        institution_types=types,
+        derived_risk_versions=frozenset(derived_risk),
     )
 
 
