@@ -161,8 +161,13 @@ def outlier_cases(view: View) -> PanelData:
         sel = _sel(view)
         kpi = REGISTRY["high_cost_outlier_share"]
         asked = request(sel, kpi.id)
-        check_one_grouper_version(kpi, asked, get_catalog(view.database_url))
-        cases = inpatient_cases(Window(sel.filters.start, sel.filters.end), {"region_means": True})
+        catalog = get_catalog(view.database_url)
+        check_one_grouper_version(kpi, asked, catalog)
+        # every case flagged against its group's region-wide mean of its discharge year, as the KPIs count
+        cases = inpatient_cases(
+            Window(sel.filters.start, sel.filters.end),
+            {"region_means": True, "optional_columns": catalog.optional_columns},
+        )
         # the same filters and data scope as the outlier KPIs, so the list holds the cases they count
         where = [
             sa.or_(cases.c.high_outlier == 1, cases.c.low_outlier == 1),
@@ -176,18 +181,17 @@ def outlier_cases(view: View) -> PanelData:
                 cases.c.drg_code,
                 cases.c.los,
                 cases.c.total_cost,
-                cases.c.cost_ratio,
+                cases.c.mean_ratio.label("cost_ratio"),
                 cases.c.high_outlier,
             )
             .where(*where)
-            .order_by(sa.func.abs(sa.func.ln(cases.c.cost_ratio)).desc())
+            .order_by(sa.func.abs(sa.func.ln(cases.c.mean_ratio)).desc())
             .limit(CASE_LIST_LIMIT)
         )
         with get_engine(view.database_url).connect() as conn:
             frame = pd.DataFrame(conn.execute(statement).mappings().all())
         if frame.empty:
             return PanelData(frame)
-        catalog = get_catalog(view.database_url)
         lang = view.state.lang
         frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
         frame["institution"] = [catalog.name("institution", c, lang) for c in frame["institution_id"]]

@@ -43,22 +43,25 @@ def _value(url, kpi, **filters):
 
 
 def test_replacing_the_policy_file_changes_the_results(mini, monkeypatch, tmp_path):
-    # the shipped policy: k_high 2.0 (no high outlier), readmission within 31 days (cases 2 -> 3 and 4 -> 5)
-    assert _value(mini, "high_cost_outlier_share") == 0 / 5
-    assert _value(mini, "readmission_rate") == pytest.approx(2 / 6)
+    # the shipped policy: k_high 2.0 (case 7 only), readmission within 31 days (2 -> 3, 4 -> 5, 12 -> 13)
+    assert _value(mini, "high_cost_outlier_share") == pytest.approx(1 / 13)
+    assert _value(mini, "readmission_rate") == pytest.approx(3 / 13)
     shipped = get_policy().fingerprint
-    # the region lowers k_high to 1.5 and counts readmissions within 14 days
-    _use(monkeypatch, tmp_path, ENTRY.format(year=2025, k_high=1.5, days=14))
+    # the region lowers k_high to 1.1 and counts readmissions within 14 days
+    _use(monkeypatch, tmp_path, ENTRY.format(year=2025, k_high=1.1, days=14))
     assert get_policy().fingerprint != shipped
-    assert _value(mini, "high_cost_outlier_share") == pytest.approx(1 / 5)  # case 1: 10000 > 1.5 × 6500
-    assert _value(mini, "readmission_rate") == pytest.approx(1 / 6)  # 9 days still counts; 27 days no longer
+    # cases 1, 7 and 12 cost more than 1.1 × 8000 (BR25's mean); FM19's 40000 and 44000 stay under 1.1 × 42000
+    assert _value(mini, "high_cost_outlier_share") == pytest.approx(3 / 13)
+    assert _value(mini, "readmission_rate") == pytest.approx(
+        1 / 13
+    )  # 9 days still counts; 27 and 31 no longer
 
 
 def test_a_year_the_policy_does_not_cover_is_a_clear_error(mini, monkeypatch, tmp_path):
     _use(monkeypatch, tmp_path, ENTRY.format(year=2024, k_high=2.0, days=31))
     with raises_saying(UserFacingError, "no entry for 2025"):
         _value(mini, "high_cost_outlier_share")
-    assert _value(mini, "cmi") == pytest.approx(7 / 5)  # KPIs that need no policy are unaffected
+    assert _value(mini, "cmi") == pytest.approx(17 / 13)  # KPIs that need no policy are unaffected
 
 
 def test_a_missing_policy_file_is_a_clear_error(mini, monkeypatch, tmp_path):
@@ -99,11 +102,12 @@ def test_grouper_versions_are_never_averaged(two_versions):
         threshold=1,
     )
     grouped = by_version.dropna(subset=["grouper_version"])  # case 6 was not grouped: it has no version
+    # test-v2: BR25 × 9 (cases 4, 5, 7, 8, 10-14) and FM19 (case 9)
     assert dict(zip(grouped["grouper_version"], grouped["value"], strict=True)) == pytest.approx(
-        {"test-v1": 5 / 3, "test-v2": 1.0}
+        {"test-v1": 5 / 3, "test-v2": 12 / 10}
     )
     # KPIs that do not depend on the grouping still cover the whole period
-    assert _value(two_versions, "alos") == pytest.approx(31 / 6)
+    assert _value(two_versions, "alos") == pytest.approx(69 / 14)
 
 
 def test_comparisons_refuse_a_period_across_versions(two_versions):
