@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.core.cache import standalone_cache
 from dashboard.core.errors import UserFacingError
-from dashboard.core.policy import get_policy
+from dashboard.core.policy import DEFAULT_POLICY_FILE, get_policy
 from queries.comparisons import earlier_periods
 from queries.execution import kpi_values
 from queries.kpi.builder import NotApplicable, Request
@@ -114,3 +114,23 @@ def test_comparisons_refuse_a_period_across_versions(two_versions):
     request = Request("cmi", filters_for(two_versions, from_month="2025-02", to_month="2025-05"))
     with raises_saying(NotApplicable, "grouper versions"):
         earlier_periods(two_versions, request)
+
+
+def test_editing_the_base_rate_changes_the_policy_estimate_not_what_was_settled(mini, monkeypatch, tmp_path):
+    """按政策测算 follows the file; 实际结算 is the warehouse's drg_payment (tests/kpi/test_values.py works both
+    by hand: 181772 and 175000 under the shipped file)."""
+    assert _value(mini, "drg_payment_policy") == pytest.approx(181772)
+    shipped = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    assert "base_rate = 10400" in shipped  # the 2025 entry
+    _use(monkeypatch, tmp_path, shipped.replace("base_rate = 10400", "base_rate = 20800"))
+    # the standards double (173472 -> 346944); case 7's top-up (6300) and case 5 paid at cost (2000) do not
+    assert _value(mini, "drg_payment_policy") == pytest.approx(2 * 173472 + 6300 + 2000)
+    assert _value(mini, "drg_payment_settled") == pytest.approx(175000)
+
+
+def test_low_outliers_paid_as_the_file_states(mini, monkeypatch, tmp_path):
+    shipped = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    stated = shipped.replace("year = 2025\n", 'year = 2025\nlow_outlier_payment = "standard"\n')
+    _use(monkeypatch, tmp_path, stated)
+    # case 5 (H2, BR25) is paid its standard 10400 × 0.96 instead of its cost 2000
+    assert _value(mini, "drg_payment_policy") == pytest.approx(181772 - 2000 + 10400 * 0.96)
