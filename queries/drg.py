@@ -5,6 +5,8 @@ list, which is rows (without any patient identity), capped at CASE_LIST_LIMIT.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -61,8 +63,17 @@ def _sel(view: View) -> Selection:
 
 
 def drg_cards(view: View) -> PanelData:
-    """The page's KPI cards, narrowed by the chosen group."""
-    return cards(view, CARD_KPIS, page_filters(view.state))
+    """The page's KPI cards, narrowed by the chosen group, and where the risk levels of low-risk mortality
+    come from (the DRG catalogue, or derived from the warehouse for versions whose catalogue has none)."""
+    data = cards(view, CARD_KPIS, page_filters(view.state))
+    if data.message:
+        return data
+    catalog = get_catalog(view.database_url)
+    sel = _sel(view)
+    derived = sorted(
+        set(catalog.versions_between(sel.filters.start, sel.filters.end)) & catalog.derived_risk_versions
+    )
+    return replace(data, meta={**data.meta, "derived_versions": derived})
 
 
 def weight_bands(view: View) -> PanelData:

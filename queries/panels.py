@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core.errors import UserFacingError
-from dashboard.core.messages import Message
-from queries.comparisons import earlier_periods, series, trend
+from dashboard.core.messages import Message, Term
+from dashboard.core.policy import PolicyError, get_policy
+from queries.comparisons import earlier_periods, series, shifted, trend
 from queries.execution import cache_key, cached, kpi_values, parallel
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
@@ -208,6 +209,7 @@ def _card(sel: Selection, kpi_id: str) -> dict:
             benchmark=_number(city["value"]),
             target=target_for(sel, kpi_id),
             series=periods[[grain, "value"]].rename(columns={grain: "period"}),
+            notes=_comparisons_outside_policy(kpi, sel.filters),
         )
         outcome = classify(
             [row["value"]], [row["ci_low"]], [row["ci_high"]], float(city["value"]), kpi.polarity
@@ -216,6 +218,30 @@ def _card(sel: Selection, kpi_id: str) -> dict:
     except NotApplicable as exc:
         card.update(error=exc.message)
     return card
+
+
+def _comparisons_outside_policy(kpi: Kpi, filters: Filters) -> list[Message]:
+    """The 环比/同比 a card leaves out because their period reaches years the policy file does not cover (a
+    KPI that reads the policy's parameters has no value there): said on the card, not failed."""
+    if not kpi.uses_policy:
+        return []
+    try:
+        covered = set(get_policy().years)
+    except PolicyError:
+        return []
+    notes = []
+    for label, months in (("previous", -filters.months), ("last_year", -12)):
+        earlier = shifted(filters, months)
+        if not set(range(earlier.start.year, earlier.end.year + 1)) <= covered:
+            notes.append(
+                Message.of(
+                    "comparison_outside_policy",
+                    comparison=Term("comparison", label),
+                    start=f"{earlier.start:%Y-%m}",
+                    end=f"{earlier.end:%Y-%m}",
+                )
+            )
+    return notes
 
 
 def _number(value) -> float | None:

@@ -105,6 +105,10 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
             className="small text-muted",
         ),
         trend,
+        *[
+            html.Div(tell(note, lang), className="small text-muted card-note")
+            for note in card.get("notes", ())
+        ],
     ]
     return _shell(title, body, kpi.id)
 
@@ -133,6 +137,11 @@ def cards_grid(cards: list[dict], lang: str):
     )
 
 
+def cards_with_note(cards: list[dict], note: str, lang: str):
+    """A page's cards with a line under them saying how their numbers are made."""
+    return html.Div([cards_grid(cards, lang), html.Div(note, className="small text-muted")])
+
+
 def cards_table(cards: list[dict], lang: str) -> pd.DataFrame:
     """The numbers behind the cards, for download."""
     rows = []
@@ -153,7 +162,11 @@ def cards_table(cards: list[dict], lang: str) -> pd.DataFrame:
                 "city": card.get("benchmark"),
                 "outcome": card.get("outcome"),
                 "suppressed": card.get("suppressed"),
-                "note": tell(card["error"], lang) if card.get("error") else "",
+                "note": " ".join(
+                    [tell(card["error"], lang)]
+                    if card.get("error")
+                    else [tell(n, lang) for n in card.get("notes", ())]
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from dashboard.core.policy import get_policy
 from dashboard.core.schema import (
     dim_drg,
     dim_icd10,
@@ -100,7 +101,7 @@ def inpatient_cases(window: Window, options) -> sa.Subquery:
         joined = joined.outerjoin(
             risk, sa.and_(risk.c.grouper_version == f.c.grouper_version, risk.c.drg_code == f.c.drg_code)
         )
-        columns.append(sa.func.coalesce(g.c.risk_level, _risk_level(risk, year, window)).label("risk_level"))
+        columns.append(sa.func.coalesce(g.c.risk_level, _risk_level(risk, year)).label("risk_level"))
     if options.get("region_means"):
         means = _year_means(window)
         joined = joined.outerjoin(
@@ -279,16 +280,20 @@ def _derived_risk_levels() -> sa.Subquery:
     )
 
 
-def _risk_level(risk, year, window: Window) -> sa.ColumnElement:
-    """low | mid_low | mid_high | high by the policy's cut points of the discharge year; no deaths is low."""
-    cut = [policy_by_year(year, window, lambda e, k=k: e.risk_cut_points[k]) for k in range(3)]
+def _risk_level(risk, year) -> sa.ColumnElement:
+    """low | mid_low | mid_high | high by the policy's cut points of the discharge year; no deaths is low.
+    A year the policy file does not cover has no cut points: its levels cannot be derived (null), which
+    leaves those cases out of low-risk mortality rather than failing a KPI that needs no other parameter."""
+    entries = list(get_policy().years.values())
+    cut = [sa.case(*[(year == e.year, e.risk_cut_points[k]) for e in entries]) for k in range(3)]
     return sa.case(
         (risk.c.mortality.is_(None), None),
         (risk.c.mortality == 0, "low"),
         (risk.c.z < cut[0], "low"),
         (risk.c.z < cut[1], "mid_low"),
         (risk.c.z < cut[2], "mid_high"),
-        else_="high",
+        (cut[2].is_not(None), "high"),
+        else_=None,
     )
 
 
