@@ -1,4 +1,6 @@
-"""Inpatient cases with their DRG group, weight, payment and, on request, region-wide group means, outlier flags and readmissions (policy parameters by discharge year)."""
+"""Inpatient cases with their DRG group, weight, payment and risk level and, on request, the region-wide group
+means of each discharge year with outlier flags, efficiency ratios and the policy's payment standard, and the
+national unplanned-readmission flag (policy parameters by discharge year, from the policy file)."""
 
 from __future__ import annotations
 
