@@ -169,3 +169,17 @@ def test_outliers_add_up_month_by_month_on_the_demo(s_warehouse, kpi):
     quarters = sum(numerator(f"2025-{m:02d}", f"2025-{m + 2:02d}") for m in (1, 4, 7, 10))
     months = sum(numerator(f"2025-{m:02d}", f"2025-{m:02d}") for m in range(1, 13))
     assert year > 50 and months == quarters == year
+
+
+def test_the_outlier_case_list_adds_up_month_by_month(s_warehouse):
+    """The case list flags cases as the KPIs do, by the year's region-wide group mean: one hospital's
+    monthly lists together are its yearly list."""
+    base = "?district=990103&consortium=C02&institution=I006"
+    year = draw_panel("drg-cases", f"{base}&start=2025-01&end=2025-12", s_warehouse).children[0].rowData
+    months = []
+    for m in range(1, 13):
+        content = draw_panel("drg-cases", f"{base}&start=2025-{m:02d}&end=2025-{m:02d}", s_warehouse)
+        months += content.children[0].rowData if hasattr(content.children[0], "rowData") else []
+    assert 10 <= len(year) < drg.q.CASE_LIST_LIMIT
+    key = ("month", "drg_code", "total_cost", "kind")
+    assert sorted(tuple(r[k] for k in key) for r in months) == sorted(tuple(r[k] for k in key) for r in year)
