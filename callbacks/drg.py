@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard.ui import notes
 from dashboard.ui.components.composed import group_drill
+from dashboard.ui.components.kpi_cards import cards_with_note
 from dashboard.ui.components.tables import outlier_cases
 from dashboard.ui.figures import common
 from dashboard.ui.figures import drg as figures
@@ -26,7 +29,12 @@ def _quadrant(by: str) -> PanelSpec:
 
 
 SPECS = {
-    "drg-cards": cards_spec(q.drg_cards),
+    "drg-cards": replace(
+        cards_spec(q.drg_cards),
+        draw=lambda data, state: cards_with_note(
+            data.meta["cards"], notes.drg_cards(data, state.lang), state.lang
+        ),
+    ),
     "drg-bands": PanelSpec(
         q.weight_bands, lambda data, state: common.unit_bars(data.frame, "weight_band", "count", state.lang)
     ),

@@ -30,6 +30,11 @@ SPECS = {
         lambda data, state: figures.capitation_progress(data.frame, data.meta, state.lang),
         note=notes.capitation,
     ),
+    "settlement-payments": PanelSpec(
+        q.payments,
+        lambda data, state: figures.payments_bars(data.frame, data.meta, state.lang),
+        note=notes.payments,
+    ),
     "settlement-policy": PanelSpec(
         q.policy_in_force, lambda data, state: policy_table(data.frame, data.meta, state.lang)
     ),

@@ -38,6 +38,7 @@ def layout(**query_params):
             (panel_card("settlement-surplus-drg", t("panel_surplus_drg", lang), lang), 4),
         ),
         panel_row(
-            (panel_card("settlement-policy", t("panel_policy", lang), lang, t("policy_hint", lang)), 8)
+            (panel_card("settlement-payments", t("panel_payments", lang), lang, t("payments_hint", lang)), 5),
+            (panel_card("settlement-policy", t("panel_policy", lang), lang, t("policy_hint", lang)), 7),
         ),
     )

@@ -5,6 +5,8 @@ list, which is rows (without any patient identity), capped at CASE_LIST_LIMIT.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -61,8 +63,17 @@ def _sel(view: View) -> Selection:
 
 
 def drg_cards(view: View) -> PanelData:
-    """The page's KPI cards, narrowed by the chosen group."""
-    return cards(view, CARD_KPIS, page_filters(view.state))
+    """The page's KPI cards, narrowed by the chosen group, and where the risk levels of low-risk mortality
+    come from (the DRG catalogue, or derived from the warehouse for versions whose catalogue has none)."""
+    data = cards(view, CARD_KPIS, page_filters(view.state))
+    if data.message:
+        return data
+    catalog = get_catalog(view.database_url)
+    sel = _sel(view)
+    derived = sorted(
+        set(catalog.versions_between(sel.filters.start, sel.filters.end)) & catalog.derived_risk_versions
+    )
+    return replace(data, meta={**data.meta, "derived_versions": derived})
 
 
 def weight_bands(view: View) -> PanelData:
@@ -161,8 +172,13 @@ def outlier_cases(view: View) -> PanelData:
         sel = _sel(view)
         kpi = REGISTRY["high_cost_outlier_share"]
         asked = request(sel, kpi.id)
-        check_one_grouper_version(kpi, asked, get_catalog(view.database_url))
-        cases = inpatient_cases(Window(sel.filters.start, sel.filters.end), {"region_means": True})
+        catalog = get_catalog(view.database_url)
+        check_one_grouper_version(kpi, asked, catalog)
+        # every case flagged against its group's region-wide mean of its discharge year, as the KPIs count
+        cases = inpatient_cases(
+            Window(sel.filters.start, sel.filters.end),
+            {"region_means": True, "optional_columns": catalog.optional_columns},
+        )
         # the same filters and data scope as the outlier KPIs, so the list holds the cases they count
         where = [
             sa.or_(cases.c.high_outlier == 1, cases.c.low_outlier == 1),
@@ -176,18 +192,17 @@ def outlier_cases(view: View) -> PanelData:
                 cases.c.drg_code,
                 cases.c.los,
                 cases.c.total_cost,
-                cases.c.cost_ratio,
+                cases.c.mean_ratio.label("cost_ratio"),
                 cases.c.high_outlier,
             )
             .where(*where)
-            .order_by(sa.func.abs(sa.func.ln(cases.c.cost_ratio)).desc())
+            .order_by(sa.func.abs(sa.func.ln(cases.c.mean_ratio)).desc())
             .limit(CASE_LIST_LIMIT)
         )
         with get_engine(view.database_url).connect() as conn:
             frame = pd.DataFrame(conn.execute(statement).mappings().all())
         if frame.empty:
             return PanelData(frame)
-        catalog = get_catalog(view.database_url)
         lang = view.state.lang
         frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
         frame["institution"] = [catalog.name("institution", c, lang) for c in frame["institution_id"]]

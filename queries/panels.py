@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core.errors import UserFacingError
-from dashboard.core.messages import Message
+from dashboard.core.messages import Message, Term
 from dashboard.core.months import add_months, month_end
-from queries.comparisons import comparisons_offered, earlier_periods, series, trend
+from dashboard.core.policy import PolicyError, get_policy
+from queries.comparisons import comparisons_offered, earlier_periods, series, shifted, trend
 from queries.execution import cache_key, cached, kpi_values, parallel
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
@@ -227,7 +228,7 @@ def _card(sel: Selection, kpi_id: str) -> dict:
             change_last_year=_number(row["change_last_year"]),
             # 环比 only for a month or a quarter; none when every month of the period is provisional
             comparisons=comparisons_offered(sel.filters) if _settled(sel, kpi) is not None else (),
-            notes=_provisional_notes(sel, kpi),
+            notes=(*_provisional_notes(sel, kpi), *_comparisons_outside_policy(kpi, sel.filters)),
             benchmark=_number(city["value"]),
             target=target_for(sel, kpi_id),
             series=periods[[grain, "value", *(["provisional"] if "provisional" in periods else [])]].rename(
@@ -294,6 +295,31 @@ def _trailing(sel: Selection, kpi_id: str) -> pd.DataFrame:
         frame = kpi_values(sel.database_url, request(sel, kpi_id, filters=filters))
         rows.append({"period": month_end(last), "value": frame["value"].iloc[0] if len(frame) else None})
     return pd.DataFrame(rows[::-1], columns=["period", "value"])
+
+
+def _comparisons_outside_policy(kpi: Kpi, filters: Filters) -> list[Message]:
+    """The 环比/同比 a card leaves out because their period reaches years the policy file does not cover (a
+    KPI that reads the policy's parameters has no value there): said on the card, not failed."""
+    if not kpi.uses_policy:
+        return []
+    try:
+        covered = set(get_policy().years)
+    except PolicyError:
+        return []
+    notes = []
+    shifts = {"previous": -filters.months, "last_year": -12}
+    for label in comparisons_offered(filters):
+        earlier = shifted(filters, shifts[label])
+        if not set(range(earlier.start.year, earlier.end.year + 1)) <= covered:
+            notes.append(
+                Message.of(
+                    "comparison_outside_policy",
+                    comparison=Term("comparison", label),
+                    start=f"{earlier.start:%Y-%m}",
+                    end=f"{earlier.end:%Y-%m}",
+                )
+            )
+    return notes
 
 
 def _number(value) -> float | None:

@@ -1,8 +1,11 @@
-"""医院数据发布: one hospital against its peers of the same level on the insurance bureau's indicators, ranked,
-with intervals and definitions: the data behind the report page, its slides and its PDF and Excel exports.
+"""医院数据发布: one hospital against its peers (同级同类) on the insurance bureau's indicators, ranked, with
+intervals and definitions: the data behind the report page, its slides and its PDF and Excel exports.
 
-Peers are every institution of the same level in the region over the same period; the peer value is the
-KPI over all of them together (Σnumerator / Σdenominator), never a mean of their rates.
+Peers are the institutions of the same level and the same type (general, TCM, specialty, maternal and child)
+in the region over the same period (DOMAIN.md §6); where the warehouse does not record types, or the hospital
+is the only one of its type at its level, they are the institutions of the same level, and the report says
+which. The peer value is the KPI over all of them together (Σnumerator / Σdenominator), never a mean of their
+rates; hospitals are ranked by the surplus per case, never by the size-driven total.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.messages import Message
-from queries.kpi.catalog import get_catalog
+from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import make_filters
 from queries.kpi.registry import REGISTRY
 from queries.kpi.stats import rank_by_polarity, unit_outcomes
@@ -31,7 +34,7 @@ REPORT_KPIS = (
     "alos",
     "avg_inpatient_cost",
     "insurance_share",
-    "drg_surplus",
+    "drg_surplus_per_case",
 )
 HOSPITAL_LEVELS = ("tertiary", "secondary")
 
@@ -50,6 +53,20 @@ def hospitals(view: View) -> list[dict]:
         {"label": names[code], "value": code}
         for code, _level in sorted(chosen, key=lambda c: (c[1] != "tertiary", c[0]))
     ]
+
+
+def peer_group(catalog: Catalog, code: str) -> tuple[tuple[str, ...], str]:
+    """The hospital's peers (itself included) and on what basis: "level_type" (同级同类), "level" (the
+    warehouse records no type for it) or "level_alone" (no other institution of its type at its level)."""
+    level = catalog.parents["institution"][code][2]
+    same_level = sorted(c for c, parent in catalog.parents["institution"].items() if parent[2] == level)
+    kind = catalog.institution_types.get(code)
+    if kind is None:
+        return tuple(same_level), "level"
+    same_type = [c for c in same_level if catalog.institution_types.get(c) == kind]
+    if len(same_type) < 2:
+        return tuple(same_level), "level_alone"
+    return tuple(same_type), "level_type"
 
 
 def _rank(frame: pd.DataFrame, code: str, polarity: str) -> tuple[int | None, int]:
@@ -72,7 +89,8 @@ def report(view: View) -> PanelData:
             return PanelData(message=Message.of("choose_hospital"))
         level = parent[2]
         sel = selection(view)
-        peer_filters = make_filters(sel.filters.start, sel.filters.end.replace(day=1), level=(level,))
+        peer_codes, peer_kind = peer_group(catalog, code)
+        peer_filters = make_filters(sel.filters.start, sel.filters.end.replace(day=1), institution=peer_codes)
         rows, peers = [], []
         for kpi_id in REPORT_KPIS:
             kpi = REGISTRY[kpi_id]
@@ -114,6 +132,9 @@ def report(view: View) -> PanelData:
             "institution": code,
             "name": catalog.name("institution", code, state.lang),
             "level": level,
+            "institution_type": catalog.institution_types.get(code),
+            "peer_group": peer_kind,
+            "peer_count": len(peer_codes),
             "start": sel.filters.start.isoformat(),
             "end": sel.filters.end.isoformat(),
             "peers": localise(pd.concat(peers, ignore_index=True), view.database_url, state.lang),

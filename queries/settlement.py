@@ -1,6 +1,8 @@
 """医保结算与按人头付费: DRG payment against cost (surplus or deficit) by group, department and institution,
-and capitation budgets against spend month by month with a projection to the year's end, for the settlement
-page. Every number comes from the registry's drg_surplus and capitation_spend_rate KPIs.
+what the fund actually settled beside what the policy file's parameters give (实际结算 vs 按政策测算), the
+policy in force, and capitation budgets against spend month by month with a projection to the year's end, for
+the settlement page. Every number comes from the registry's KPIs (drg_surplus, drg_payment_settled,
+drg_payment_policy, capitation_spend_rate).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 from dashboard.core.messages import Message
 from dashboard.core.policy import get_policy
 from queries.kpi.builder import output_column
+from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import make_filters
 from queries.panels import PanelData, cards, members, panel, values
 from queries.selection import View, selection
@@ -35,8 +38,12 @@ def surplus_by(view: View, by: str) -> PanelData:
     """DRG surplus (payment − cost) by DRG group or department: the largest deficits and surpluses."""
 
     def compute():
-        frame = values(selection(view), "drg_surplus", (by,)).dropna(subset=["value"])
+        frame = values(selection(view), "drg_surplus", (by,))
+        # a selection without grouped cases (a village clinic) has no surplus to rank, not an error
+        frame = frame.assign(value=pd.to_numeric(frame["value"], errors="coerce")).dropna(subset=["value"])
         frame = frame[frame.iloc[:, 0].notna()]
+        if frame.empty:
+            return PanelData(message=Message.of("no_drg_cases"))
         ranked = pd.concat([frame.nsmallest(TOP, "value"), frame.nlargest(TOP, "value")]).drop_duplicates()
         ranked = ranked.sort_values("value", ascending=False).reset_index(drop=True)
         return PanelData(ranked, {"by": by, "key": output_column(by), "top": 2 * TOP})
@@ -117,8 +124,34 @@ def capitation_members(view: View) -> PanelData:
     return panel("settlement.capitation_members", view, compute)
 
 
+def payments(view: View) -> PanelData:
+    """What the fund actually settled for the grouped cases (实际结算, the warehouse's drg_payment) beside what
+    the policy file's parameters give for the same cases (按政策测算), year by year: editing the policy file
+    moves the second and never the first."""
+
+    def compute():
+        sel = selection(view)
+        settled = values(sel, "drg_payment_settled", grain="year")
+        policy = values(sel, "drg_payment_policy", grain="year")
+        frame = settled[["year", "value"]].rename(columns={"value": "settled"})
+        frame = frame.merge(policy[["year", "value"]].rename(columns={"value": "policy"}), on="year")
+        frame = frame.astype({"settled": float, "policy": float})
+        if not frame["settled"].abs().sum() and not frame["policy"].abs().sum():
+            return PanelData(message=Message.of("no_drg_cases"))
+        frame["difference"] = frame["policy"] - frame["settled"]
+        meta = {
+            "settled": float(frame["settled"].sum()),
+            "policy": float(frame["policy"].sum()),
+            "fingerprint": get_policy().fingerprint,
+        }
+        return PanelData(frame, meta)
+
+    return panel("settlement.payments", view, compute)
+
+
 def policy_in_force(view: View) -> PanelData:
-    """The policy file's parameters for each year of the period: what the numbers above were settled by."""
+    """The policy file's parameters for each year of the period: what the numbers above were settled by, the
+    file's version (never where it lies on the server) and where the risk levels come from."""
 
     def compute():
         sel = selection(view)
@@ -134,11 +167,20 @@ def policy_in_force(view: View) -> PanelData:
                     "k_high": entry.k_high,
                     "k_low": entry.k_low,
                     "high_outlier_top_up": entry.high_outlier_top_up,
+                    "low_outlier_payment": entry.low_outlier_payment,
                     "readmission_days": entry.readmission_days,
                     "risk_cut_points": ", ".join(f"{c:g}" for c in entry.risk_cut_points),
                     **{f"coefficient_{k}": v for k, v in entry.level_coefficients.items()},
                 }
             )
-        return PanelData(pd.DataFrame(rows), {"file": book.path, "fingerprint": book.fingerprint})
+        catalog = get_catalog(view.database_url)
+        versions = catalog.versions_between(sel.filters.start, sel.filters.end)
+        derived = sorted(set(versions) & catalog.derived_risk_versions)
+        meta = {
+            "fingerprint": book.fingerprint,
+            "risk_source": "derived" if derived else "catalogue",
+            "derived_versions": derived,
+        }
+        return PanelData(pd.DataFrame(rows), meta)
 
     return panel("settlement.policy", view, compute)

@@ -27,10 +27,20 @@ _NUMBERS = {
     "high_outlier_top_up": float,
     "readmission_days": int,
 }
+# Optional keys with the reading the product takes when a file leaves them out.
+LOW_OUTLIER_PAYMENTS = (
+    "cost",
+    "standard",
+)  # 低倍率病例: 按实际费用 (at cost) or 按病组标准 (the group's standard)
+DEFAULT_LOW_OUTLIER_PAYMENT = "cost"
 
 
 class PolicyError(UserFacingError):
     """The policy file is missing, malformed, or has no entry for what was asked."""
+
+
+class PolicyYearMissing(PolicyError):
+    """The policy file has no entry for a year that was asked (a period before its first year)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class YearPolicy:
     readmission_days: int
     risk_cut_points: tuple[float, float, float]
     level_coefficients: dict[str, float]
+    low_outlier_payment: str = DEFAULT_LOW_OUTLIER_PAYMENT  # how a low-cost outlier is paid: cost | standard
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class PolicyBook:
             return self.years[int(year)]
         except KeyError:
             covered = f"{min(self.years)}–{max(self.years)}" if self.years else "none"
-            raise PolicyError("policy_no_year", path=self.path, year=year, covered=covered) from None
+            raise PolicyYearMissing("policy_no_year", year=year, covered=covered) from None
 
     def covering(self, first_year: int, last_year: int) -> list[YearPolicy]:
         return [self.for_year(y) for y in range(first_year, last_year + 1)]
@@ -96,12 +107,16 @@ def _entry(raw: dict, path: str, entry: int) -> YearPolicy:
         raise PolicyError("policy_cut_points", **where)
     if set(coefficients) != set(LEVELS) or min(coefficients.values()) <= 0:
         raise PolicyError("policy_coefficients", levels=LEVELS, **where)
+    low_payment = raw.get("low_outlier_payment", DEFAULT_LOW_OUTLIER_PAYMENT)
+    if low_payment not in LOW_OUTLIER_PAYMENTS:
+        raise PolicyError("policy_low_outlier_payment", choices=LOW_OUTLIER_PAYMENTS, **where)
     return YearPolicy(
         region=str(raw["region"]),
         year=year,
         grouper_version=str(raw["grouper_version"]),
         risk_cut_points=cuts,
         level_coefficients=coefficients,
+        low_outlier_payment=low_payment,
         **numbers,
     )
 

@@ -18,6 +18,9 @@ CHRONIC_DISEASES = ("hypertension", "diabetes")
 LEVELS = ("tertiary", "secondary", "chc", "thc", "village")
 INSURANCE_TYPES = ("employee", "resident", "none")
 VISIT_TYPES = ("outpatient", "emergency", "home", "online")
+# optional contract columns' code lists
+INSTITUTION_TYPES = ("general", "tcm", "specialty", "maternal_child")  # 综合 / 中医 / 专科 / 妇幼
+ADMISSION_ROUTES = ("emergency", "outpatient", "transfer_in", "other")  # 病案首页 入院途径
 
 
 def age_band_index(ages: np.ndarray) -> np.ndarray:

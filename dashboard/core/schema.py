@@ -79,6 +79,8 @@ dim_institution = sa.Table(
     sa.Column("consortium_id", Code, _fk("dim_consortium.consortium_id"), nullable=True),
     sa.Column("beds", sa.Integer, nullable=False),
     sa.Column("institution_name_en", Name),
+    # optional (OPTIONAL_COLUMNS): general | tcm | specialty | maternal_child; with level, the 同级同类 peers
+    sa.Column("institution_type", sa.String(16), nullable=True),
     sa.Index("ix_institution_district", "district_code"),
     sa.Index("ix_institution_consortium", "consortium_id"),
 )
@@ -140,7 +142,8 @@ dim_drg = sa.Table(
     sa.Column("adrg_code", sa.String(8), nullable=False),
     sa.Column("mdc_code", sa.String(2), nullable=False),
     sa.Column("weight", sa.Numeric(10, 4), nullable=False),
-    sa.Column("risk_level", sa.String(10), nullable=False),
+    # null where the catalogue has none: the query layer then derives it (DOMAIN.md §6)
+    sa.Column("risk_level", sa.String(10), nullable=True),
     sa.Column("drg_name_en", Name),
     sa.Column("adrg_name", Name),
     sa.Column("mdc_name", Name),
@@ -187,6 +190,9 @@ fact_inpatient = sa.Table(
     sa.Column("drg_payment", Money, nullable=True),
     sa.Column("discharge_status", sa.String(12), nullable=False),
     sa.Column("grouper_version", sa.String(24), nullable=True),
+    # optional (OPTIONAL_COLUMNS), from the 病案首页: 入院途径 and 出院31天内再住院计划 (null = not planned)
+    sa.Column("admission_route", sa.String(12), nullable=True),
+    sa.Column("planned_readmission", sa.Boolean, nullable=True),
     sa.ForeignKeyConstraint(
         ["grouper_version", "drg_code"], ["dim_drg.grouper_version", "dim_drg.drg_code"], name="fk_case_drg"
     ),
@@ -366,8 +372,16 @@ agg_visit_contract = _rollup(
     ("sex", sa.String(1)),
     ("at_own_team", sa.Boolean),
 )
-# Optional contract columns (DOMAIN.md §3): a warehouse may leave them empty; the KPIs that need them say so.
-OPTIONAL_COLUMNS = ((dim_population, "insurance_type"),)
+# Optional contract columns (DOMAIN.md §3): a real extract may lack them or leave them empty. The demo and the
+# loaders write them; the catalogue records which a warehouse leaves empty (``queries.kpi.catalog``) and no
+# statement reads one of those, so a warehouse without them still answers every KPI (or says which filter it
+# cannot take: population by insurance type).
+OPTIONAL_COLUMNS = (
+    (dim_population, "insurance_type"),
+    (dim_institution, "institution_type"),
+    (fact_inpatient, "admission_route"),
+    (fact_inpatient, "planned_readmission"),
+)
 
 ROLLUP_TABLES = (agg_visit_org, agg_visit_resident, agg_visit_diagnosis, agg_visit_contract)
 ALL_TABLES = (*CONTRACT_TABLES, warehouse_meta, *ROLLUP_TABLES)

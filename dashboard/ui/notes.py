@@ -53,3 +53,18 @@ def tartan(data, lang: str, kpis: dict) -> str:
 def fixed(key: str):
     """A note that is always the same text."""
     return lambda data, lang: t(key, lang)
+
+
+def payments(data, lang: str) -> str:
+    return t("payments_note", lang, fingerprint=data.meta["fingerprint"])
+
+
+def drg_cards(data, lang: str) -> str:
+    """How the DRG cards are made: efficiency without outliers, outliers by the year's mean, risk levels."""
+    derived = data.meta.get("derived_versions")
+    risk = (
+        t("risk_source_derived", lang, versions=join(derived, lang))
+        if derived
+        else t("risk_source_catalogue", lang)
+    )
+    return f"{t('drg_cards_note', lang)} {risk}"

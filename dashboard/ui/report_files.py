@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core.errors import UserFacingError
+from dashboard.ui.components.report import peer_description
 from dashboard.ui.formatting import format_kpi
-from dashboard.ui.words import label, t
+from dashboard.ui.words import t
 
 # Debian's fonts-noto-cjk; the collection's third face is Simplified Chinese. DASHBOARD_CJK_FONT overrides.
 CJK_FONTS = (
@@ -91,7 +92,7 @@ def report_pdf(frame: pd.DataFrame, meta: dict, lang: str) -> bytes:
     pdf.cell(text=f"{t('report_title', lang)} · {meta['name']}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=10)
     pdf.cell(
-        text=f"{t('period', lang)} {meta['start']} – {meta['end']} · {t('peer_group', lang)}: {label('level', meta['level'], lang)}",
+        text=f"{t('period', lang)} {meta['start']} – {meta['end']} · {t('peer_group', lang)}: {peer_description(meta, lang)}",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Term
 from dashboard.core.months import add_months
+from dashboard.core.policy import PolicyYearMissing
+from dashboard.core.schema import OPTIONAL_COLUMNS
 from queries.kpi.expressions import bucket
 from queries.kpi.filters import (
     DIMENSIONS,
@@ -104,6 +106,11 @@ class Warehouse:
     rollups: frozenset[str] | None = None  # None: assume every rollup
     absent: frozenset[str] = frozenset()
 
+    @property
+    def optional_columns(self) -> frozenset[str]:
+        """The optional contract columns statements may read here, as "table.column"."""
+        return frozenset(f"{table.name}.{column}" for table, column in OPTIONAL_COLUMNS) - self.absent
+
 
 EVERY_WAREHOUSE = Warehouse()
 
@@ -185,9 +192,13 @@ def _select_part(
     parts: dict[str, Part],
     relation: Relation,
     window_part: bool,
+    warehouse: Warehouse = EVERY_WAREHOUSE,
 ) -> sa.Select:
     """One aggregated SELECT over ``relation``: labelled sums of each part, grouped by the dimensions."""
-    options: dict = {"columns": _needed_columns(kpi, list(parts.values()), request)}
+    options: dict = {
+        "columns": _needed_columns(kpi, list(parts.values()), request),
+        "optional_columns": warehouse.optional_columns,  # a source reads an optional column only if filled
+    }
     for part in parts.values():
         options.update(part.options)
     windows = (
@@ -244,13 +255,17 @@ def _select_part(
 
 
 def build_plan(kpi: Kpi, request: Request, warehouse: Warehouse = EVERY_WAREHOUSE) -> Plan:
-    """Statements answering ``request`` for ``kpi``.
+    """Statements answering ``request`` for ``kpi`` in ``warehouse`` (its rollups and optional columns; by
+    default everything, as when compiling).
 
     Raises:
-        NotApplicable: a dimension, filter or scope this KPI cannot honour, with a message to show.
+        NotApplicable: a dimension, filter or scope this KPI cannot honour, or a period the policy file does
+            not cover for a KPI that needs its parameters, with a message to show.
     """
     try:
         return _build_plan(kpi, request, warehouse)
+    except PolicyYearMissing as exc:  # e.g. a comparison period before the policy file's first year
+        raise NotApplicable(exc.key, **exc.params) from None
     except _NoRelation:
         asked = [*request.by, *(k for k, _ in request.filters.values)]
         if not asked:
@@ -281,13 +296,15 @@ def _build_plan(kpi: Kpi, request: Request, warehouse: Warehouse) -> Plan:
             numerator.relations, _needed_columns(kpi, list(parts.values()), request), warehouse
         )
         _check_applicable(kpi, request, None)
-        statement = _select_part(kpi, request, parts, relation, numerator.window)
+        statement = _select_part(kpi, request, parts, relation, numerator.window, warehouse)
         return Plan(statement, None, keys, (relation.name,))
 
     num_relation = _choose(numerator.relations, _needed_columns(kpi, [numerator], request), warehouse)
     if denominator is None:
         _check_applicable(kpi, request, None)
-        statement = _select_part(kpi, request, {"numerator": numerator}, num_relation, numerator.window)
+        statement = _select_part(
+            kpi, request, {"numerator": numerator}, num_relation, numerator.window, warehouse
+        )
         return Plan(statement, None, keys, (num_relation.name,))
 
     asked = [*request.by, *(d for d, _ in request.filters.values)]
@@ -299,6 +316,10 @@ def _build_plan(kpi: Kpi, request: Request, warehouse: Warehouse) -> Plan:
     except _NoRelation:
         den_relation = denominator.relations[0]  # _check_applicable names what it cannot honour
     _check_applicable(kpi, request, den_relation, warehouse)
-    num_statement = _select_part(kpi, request, {"numerator": numerator}, num_relation, numerator.window)
-    den_statement = _select_part(kpi, request, {"denominator": denominator}, den_relation, denominator.window)
+    num_statement = _select_part(
+        kpi, request, {"numerator": numerator}, num_relation, numerator.window, warehouse
+    )
+    den_statement = _select_part(
+        kpi, request, {"denominator": denominator}, den_relation, denominator.window, warehouse
+    )
     return Plan(num_statement, den_statement, keys, (num_relation.name, den_relation.name))

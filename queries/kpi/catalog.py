@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -57,6 +57,19 @@ class Catalog:
     # district -> urban | rural
     parents: dict[str, dict]
     grouper_versions: dict[str, tuple[dt.date, dt.date]]  # version -> first, last discharge date
+    # institution -> its type (general, tcm …), or None where the warehouse does not say
+    institution_types: dict[str, str | None] = field(default_factory=dict)
+    # grouper versions whose DRG catalogue lacks risk levels for some groups (derived from the data, §6)
+    derived_risk_versions: frozenset[str] = frozenset()
+
+    @property
+    def optional_columns(self) -> frozenset[str]:
+        """The optional contract columns this warehouse has and fills, as "table.column"."""
+        return self.warehouse.optional_columns
+
+    def has(self, table: str, column: str) -> bool:
+        """Whether the warehouse has (and fills) an optional contract column."""
+        return f"{table}.{column}" in self.optional_columns
 
     def versions_between(self, start: dt.date, end: dt.date) -> list[str]:
         """The grouper versions of cases discharged in [start, end]."""
@@ -136,6 +149,9 @@ def get_catalog(database_url: str) -> Catalog:
 
 def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
     present = set(sa.inspect(engine).get_table_names())
+    absent = _absent_optional_columns(engine)
+    types: dict[str, str | None] = {}
+    derived_risk: set[str] = set()
     names: dict[str, dict[str, str]] = {}
     names_en: dict[str, dict[str, str]] = {}
     parents: dict[str, dict[str, str]] = {}
@@ -177,6 +193,16 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
             names.setdefault("institution", {})[key] = zh
             names_en.setdefault("institution", {})[key] = en or zh
             parents.setdefault("institution", {})[key] = (district, consortium or "", level)
+        if "dim_institution.institution_type" not in absent:
+            types.update(
+                pairs(sa.select(dim_institution.c.institution_id, dim_institution.c.institution_type))
+            )
+        derived_risk.update(
+            v
+            for (v,) in pairs(
+                sa.select(dim_drg.c.grouper_version).where(dim_drg.c.risk_level.is_(None)).distinct()
+            )
+        )
         for key, zh, institution in pairs(
             sa.select(dim_team.c.team_id, dim_team.c.team_name, dim_team.c.institution_id)
         ):
@@ -239,11 +265,13 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
         period_start=dt.date.fromisoformat(meta["period_start"]),
         period_end=dt.date.fromisoformat(meta["period_end"]),
         rollups=frozenset(t.name for t in ROLLUP_TABLES if t.name in present),
-        absent=_absent_optional_columns(engine),
+        absent=absent,
         names=names,
         names_en=names_en,
         parents=parents,
         grouper_versions=_grouper_versions(engine),
+        institution_types=types,
+        derived_risk_versions=frozenset(derived_risk),
     )
 
 

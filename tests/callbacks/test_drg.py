@@ -9,8 +9,20 @@ from callbacks import drg
 from callbacks.panels import clicked
 from dashboard.core.cache import standalone_cache
 from dashboard.ui.formatting import format_kpi
+from queries.execution import kpi_values
+from queries.kpi.builder import Request
 from queries.kpi.catalog import get_catalog
-from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, draw_panel, graphs, panel_data, texts
+from queries.selection import filters_for
+from tests.support import (
+    CONSORTIUM,
+    ERROR_TEXTS,
+    cli_json,
+    draw_panel,
+    graphs,
+    one_of_each_level,
+    panel_data,
+    texts,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +128,8 @@ def test_outlier_case_list_holds_counts_and_no_identity(s_warehouse):
     assert len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)
     assert not {"patient_id", "case_id"} & set(rows[0]) and {"drg_code", "cost_ratio", "kind"} <= set(rows[0])
     ratios = [r["cost_ratio"] for r in rows]
-    assert all(r > 2.0 or r < 0.5 for r in ratios)  # the shipped policy's k_high and k_low
+    # the shipped policy's k_high and k_low, against the group's region-wide mean of the discharge year
+    assert all(r > 2.0 or r < 0.5 for r in ratios)
     assert counts["numerator"].sum() <= high + low
 
 
@@ -128,3 +141,45 @@ def test_outlier_case_list_follows_every_filter_the_kpis_follow(s_warehouse):
     high = cli_json(s_warehouse, "high_cost_outlier_share", *where)["numerator"][0]
     low = cli_json(s_warehouse, "low_cost_outlier_share", *where)["numerator"][0]
     assert 0 < len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)
+
+
+@pytest.mark.parametrize("key", sorted(drg.SPECS))
+def test_every_panel_draws_for_an_institution_of_each_level_and_the_whole_period(s_warehouse, key):
+    """The whole period's 环比 and 同比 reach years before the policy file's first: dropped with a note,
+    the cards still drawn."""
+    for query in [*one_of_each_level(s_warehouse), "?period=all"]:
+        content = draw_panel(key, query, s_warehouse)
+        text = texts(content)
+        assert not any(e in text for e in ERROR_TEXTS), (key, query, text)
+        if key == "drg-cards":
+            assert "kpi-card" in str(content) and "政策文件没有" not in text, (query, text)
+    if key == "drg-cards":  # the efficiency indices say they leave outliers out; risk levels say their source
+        text = texts(draw_panel(key, "?period=all", s_warehouse))
+        assert "不含高/低倍率病例" in text and "风险等级：取自DRG目录" in text
+        assert "环比（2020-11–2023-10）有政策文件未覆盖的年份" in text
+
+
+@pytest.mark.parametrize("kpi", ["high_cost_outlier_share", "low_cost_outlier_share"])
+def test_outliers_add_up_month_by_month_on_the_demo(s_warehouse, kpi):
+    def numerator(first, last):
+        request = Request(kpi, filters_for(s_warehouse, from_month=first, to_month=last))
+        return float(kpi_values(s_warehouse, request, threshold=1)["numerator"].iloc[0])
+
+    year = numerator("2025-01", "2025-12")
+    quarters = sum(numerator(f"2025-{m:02d}", f"2025-{m + 2:02d}") for m in (1, 4, 7, 10))
+    months = sum(numerator(f"2025-{m:02d}", f"2025-{m:02d}") for m in range(1, 13))
+    assert year > 50 and months == quarters == year
+
+
+def test_the_outlier_case_list_adds_up_month_by_month(s_warehouse):
+    """The case list flags cases as the KPIs do, by the year's region-wide group mean: one hospital's
+    monthly lists together are its yearly list."""
+    base = "?district=990103&consortium=C02&institution=I006"
+    year = draw_panel("drg-cases", f"{base}&start=2025-01&end=2025-12", s_warehouse).children[0].rowData
+    months = []
+    for m in range(1, 13):
+        content = draw_panel("drg-cases", f"{base}&start=2025-{m:02d}&end=2025-{m:02d}", s_warehouse)
+        months += content.children[0].rowData if hasattr(content.children[0], "rowData") else []
+    assert 10 <= len(year) < drg.q.CASE_LIST_LIMIT
+    key = ("month", "drg_code", "total_cost", "kind")
+    assert sorted(tuple(r[k] for k in key) for r in months) == sorted(tuple(r[k] for k in key) for r in year)

@@ -1,5 +1,6 @@
-"""The hospital report through its callbacks: peers of the same level, ranks and values equal to the command
-line's, the PDF and Excel exports opened and read back (presentation mode: tests/browser/test_report.py)."""
+"""The hospital report through its callbacks: peers of the same level and type (同级同类), ranks and values
+equal to the command line's, the surplus ranked per case, the PDF and Excel exports opened and read back
+(presentation mode: tests/browser/test_report.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dashboard.ui import ids
 from dashboard.ui.formatting import format_kpi
 from dashboard.ui.report_files import report_pdf
 from queries.kpi.catalog import get_catalog
-from queries.report import REPORT_KPIS, report
+from queries.report import REPORT_KPIS, peer_group, report
 from tests.support import cli_json, raises_saying, texts, view
 
 
@@ -32,12 +33,13 @@ def test_slides_rank_the_hospital_among_its_peers(s_warehouse, hospital):
     content = render_slides(query, s_warehouse)
     assert len(content) == 1 + len(REPORT_KPIS)
     text = texts(content[0])
-    assert name in text and "三级医院" in text
-    peers = cli_json(s_warehouse, "cmi", "--by", "institution", "--where", "level=tertiary").dropna(
-        subset=["value"]
-    )
+    assert name in text and "同级同类：三级医院·综合（2家）" in text
+    # 同级同类: the demo's general tertiary hospitals (the TCM and the cancer hospital are of other types)
+    same = "institution=" + ",".join(peer_group(get_catalog(s_warehouse), code)[0])
+    assert same == "institution=I001,I002"
+    peers = cli_json(s_warehouse, "cmi", "--by", "institution", "--where", same).dropna(subset=["value"])
     mine = float(peers.loc[peers["institution_id"] == code, "value"].iloc[0])
-    pooled = cli_json(s_warehouse, "cmi", "--where", "level=tertiary")["value"][0]
+    pooled = cli_json(s_warehouse, "cmi", "--where", same)["value"][0]
     rank = int((peers["value"] > mine).sum()) + 1  # higher CMI ranks first
     row = texts(next(r for r in content[0].children[2].children[1].children if r.id == "report-row-cmi"))
     assert format_kpi("index", mine) in row and format_kpi("index", pooled) in row
@@ -99,3 +101,50 @@ def test_pdf_without_a_cjk_font_is_a_clear_error(s_warehouse, hospital, monkeypa
     data = report(view(s_warehouse, hospital[2]))
     with raises_saying(UserFacingError, "fonts-noto-cjk"):
         report_pdf(data.frame, data.meta, "zh")
+
+
+def test_hospitals_are_ranked_by_surplus_per_case_not_the_total(s_warehouse, hospital):
+    code, _name, query = hospital
+    assert "drg_surplus_per_case" in REPORT_KPIS and "drg_surplus" not in REPORT_KPIS
+    row = report(view(s_warehouse, query)).frame.set_index("kpi").loc["drg_surplus_per_case"]
+    cli = cli_json(s_warehouse, "drg_surplus_per_case", "--where", f"institution={code}")
+    assert row["value"] == pytest.approx(cli["value"][0])
+    total = cli_json(s_warehouse, "drg_surplus", "--where", f"institution={code}")["value"][0]
+    assert row["value"] == pytest.approx(total / cli["denominator"][0])
+
+
+def test_a_hospital_alone_of_its_type_is_compared_with_its_level_and_says_so(s_warehouse):
+    catalog = get_catalog(s_warehouse)
+    tcm = next(
+        c
+        for c, p in catalog.parents["institution"].items()
+        if p[2] == "tertiary" and catalog.institution_types[c] == "tcm"
+    )
+    data = report(view(s_warehouse, f"?institution={tcm}"))
+    assert data.meta["peer_group"] == "level_alone" and data.meta["peer_count"] == 4
+    assert "同级中没有其他中医机构" in texts(render_slides(f"?institution={tcm}", s_warehouse)[0])
+
+
+@pytest.fixture(scope="module")
+def s_without_types(s_warehouse, tmp_path_factory):
+    """The demo warehouse as an extract that does not record institution types."""
+    import shutil
+
+    import duckdb
+
+    source = s_warehouse.removeprefix("duckdb:///")
+    path = tmp_path_factory.mktemp("notypes") / "s.duckdb"
+    shutil.copy(source, path)
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("ALTER TABLE dim_institution DROP COLUMN institution_type")
+    return f"duckdb:///{path}"
+
+
+def test_without_institution_types_the_peers_are_the_same_level(s_without_types, hospital):
+    code, _name, query = hospital
+    catalog = get_catalog(s_without_types)
+    assert not catalog.has("dim_institution", "institution_type")
+    assert peer_group(catalog, code) == (("I001", "I002", "I003", "I004"), "level")
+    data = report(view(s_without_types, query))
+    assert data.meta["peer_group"] == "level" and len(data.frame) == len(REPORT_KPIS)
+    assert "数据未记录机构类别" in texts(render_slides(query, s_without_types)[0])

@@ -9,8 +9,18 @@ import pytest
 
 from callbacks import settlement
 from dashboard.core.cache import standalone_cache
-from dashboard.core.policy import get_policy
-from tests.support import CONSORTIUM, ERROR_TEXTS, cli_json, draw_panel, graphs, panel_data, texts
+from dashboard.core.paths import PROJECT_ROOT
+from dashboard.core.policy import DEFAULT_POLICY_FILE, get_policy
+from tests.support import (
+    CONSORTIUM,
+    ERROR_TEXTS,
+    cli_json,
+    draw_panel,
+    graphs,
+    one_of_each_level,
+    panel_data,
+    texts,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +39,8 @@ def test_every_panel_draws(s_warehouse, key, query):
     elif key.endswith("policy"):  # the parameters in force, read from the policy file
         entry = get_policy().for_year(2026)
         assert f"{entry.base_rate:,.0f}" in text and entry.grouper_version in text
+        # the file's version, never where it lies on the server
+        assert get_policy().fingerprint in text and str(PROJECT_ROOT) not in text and ".toml" not in text
     else:
         assert graphs(content), text
 
@@ -78,3 +90,42 @@ def test_each_member_share_of_the_consortium(s_warehouse):
     assert dict(zip(frame["institution_id"], frame["numerator"], strict=True)) == pytest.approx(
         dict(zip(cli["institution_id"], cli["numerator"], strict=True))
     )
+
+
+@pytest.mark.parametrize("key", sorted(settlement.SPECS))
+def test_every_panel_draws_for_an_institution_of_each_level_and_the_whole_period(s_warehouse, key):
+    """Village clinics settle no DRG case, and the whole period's comparisons reach before the policy file:
+    each panel draws or says why, never fails."""
+    for query in [*one_of_each_level(s_warehouse), "?period=all"]:
+        content = draw_panel(key, query, s_warehouse)
+        text = texts(content)
+        assert not any(e in text for e in ERROR_TEXTS), (key, query, text)
+        if key.endswith("cards"):
+            assert "kpi-card" in str(content), (query, text)
+
+
+def test_the_demo_is_settled_by_the_shipped_policy(s_warehouse):
+    """The demo generator settles its cases with the shipped policy file: the policy's estimate equals what
+    the fund settled (to the rounding of each case to the fen)."""
+    data = panel_data("settlement-payments", "?period=all", s_warehouse)
+    cases = cli_json(s_warehouse, "drg_grouping_rate", "--period", "all")["numerator"][0]
+    assert data.meta["settled"] == pytest.approx(data.meta["policy"], abs=0.01 * cases)
+    assert list(data.frame["year"].astype(str).str[:4]) == ["2023", "2024", "2025", "2026"]
+
+
+def test_editing_the_base_rate_changes_the_policy_estimate_not_the_settled(
+    s_warehouse, monkeypatch, tmp_path
+):
+    before = panel_data("settlement-payments", "?period=all", s_warehouse)
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    copy = tmp_path / "policy.toml"
+    copy.write_text(text.replace("base_rate = 10700", "base_rate = 21400"), encoding="utf-8")  # 2026 doubled
+    monkeypatch.setenv("DASHBOARD_POLICY_FILE", str(copy))
+    after = panel_data("settlement-payments", "?period=all", s_warehouse)
+    assert after.meta["settled"] == pytest.approx(before.meta["settled"])
+    year = {str(y)[:4]: i for i, y in enumerate(after.frame["year"])}
+    changed = after.frame["policy"] - before.frame["policy"]
+    assert changed.iloc[year["2026"]] > 0.5 * before.frame["policy"].iloc[year["2026"]]
+    assert changed.drop(index=year["2026"]).abs().max() < 1e-6  # other years keep their base rate
+    drawn = texts(draw_panel("settlement-payments", "?period=all", s_warehouse))
+    assert get_policy().fingerprint in drawn

@@ -102,15 +102,15 @@ def test_without_an_insurance_split_the_population_refuses_the_filter(warehouses
         _values(plain, "hospitalization_rate", insurance_type="employee")
     with pytest.raises(NotApplicable):
         _values(plain, "contract_coverage", by=("insurance_type",))
-    assert _values(plain, "hospitalization_rate") == pytest.approx(6 / 150 * 100)  # no filter: as before
+    assert _values(plain, "hospitalization_rate") == pytest.approx(14 / 150 * 100)  # no filter: as before
 
 
 def test_with_an_insurance_split_both_sides_are_filtered(warehouses):
     _plain, split = warehouses
-    # admissions in 2025: A's 1 (employee), B's 2 and C's 2 (resident), E's 1 (none)
-    assert _values(split, "hospitalization_rate", insurance_type="employee") == pytest.approx(1 / 59 * 100)
+    # admissions in 2025: A's 1 and F's 4 (employees), B's 2, C's 2 and G's 4 (residents), E's 1 (none)
+    assert _values(split, "hospitalization_rate", insurance_type="employee") == pytest.approx(5 / 59 * 100)
     assert _values(split, "hospitalization_rate", by=("insurance_type",)) == pytest.approx(
-        {"employee": 1 / 59 * 100, "resident": 4 / 79 * 100, "none": 1 / 12 * 100}
+        {"employee": 5 / 59 * 100, "resident": 8 / 79 * 100, "none": 1 / 12 * 100}
     )
     # contracts active on 2025-12-31: A (employee), B (resident), E (none); C's ended
     assert _values(split, "contract_coverage", by=("insurance_type",)) == pytest.approx(
@@ -120,7 +120,7 @@ def test_with_an_insurance_split_both_sides_are_filtered(warehouses):
     assert _values(split, "htn_management_rate", insurance_type="employee") == pytest.approx(
         1 / (55 * 0.06 + 4 * 0.55)
     )
-    assert _values(split, "hospitalization_rate") == pytest.approx(6 / 150 * 100)  # the whole is unchanged
+    assert _values(split, "hospitalization_rate") == pytest.approx(14 / 150 * 100)  # the whole is unchanged
 
 
 def test_a_disease_filter_applies_to_estimated_patients_and_is_refused_by_plain_population(warehouses):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pyarrow as pa
 import pytest
 
 from dashboard.core.cache import standalone_cache
@@ -14,7 +15,7 @@ from queries.kpi.catalog import get_catalog
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
 from tests.support import raises_saying
-from tests.support.mini_warehouse import build_mini_warehouse
+from tests.support.mini_warehouse import TABLES, build_mini_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +34,31 @@ def value(url, kpi, by=(), threshold=1, **filters):
     return {row[0]: row[1] for row in frame[[frame.columns[0], "value"]].itertuples(index=False)}
 
 
+# 按政策测算 under the shipped policy file's 2025 entry (data/policy/drg_policy.toml): base rate 10400, level
+# coefficients tertiary 1.08 (H1) and secondary 0.96 (H2), k_high 2 with a 0.9 top-up, low outliers at cost;
+# BR25 weighs 1, FM19 3 (dim_drg). Cases of tests/support/mini_warehouse.py's DRG section.
+H1_BR25, H2_BR25, H1_FM19 = 1.0 * 10400 * 1.08, 1.0 * 10400 * 0.96, 3.0 * 10400 * 1.08
+POLICY_PAYMENT_2025 = (
+    4 * H1_BR25  # cases 1, 3, 8, 12
+    + H1_BR25
+    + 0.9 * (23000 - 2 * 8000)  # case 7, a high outlier: the top-up on its cost above 2 × BR25's mean 8000
+    + 2 * H1_FM19  # cases 2, 9
+    + 5 * H2_BR25  # cases 4, 10, 11, 13, 14
+    + 2000  # case 5, a low outlier, paid at cost
+)
+
 # (kpi, expected value over 2025) — worked out by hand from the rows in tests/support/mini_warehouse.py
 WHOLE_PERIOD = [
     ("visit_count", 8),  # visit 9 is in 2024
     ("primary_care_visit_share", 4 / 8),  # visits 1, 3, 5, 7 of 8 are at P1 / P2
-    ("in_county_visit_rate", 13 / 14),  # only C's visit 6 at H1 (D1) leaves C's district D2
+    # C's visit 6 at H1 (D1) leaves C's district D2; of the admissions of cases 7-14, F's 10 at H2 and G's 12 at H1
+    ("in_county_visit_rate", (13 + 6) / (14 + 8)),
     ("visits_per_capita", 8 / 150),  # 8 visits / 150 person-years (2025 fully in the period)
-    ("hospitalization_rate", 6 / 150 * 100),
+    ("hospitalization_rate", (6 + 8) / 150 * 100),  # cases 1-6 and 7-14
     ("avg_outpatient_cost", (100 + 300 + 500 + 60 + 400 + 200) / 6),  # outpatient + emergency only
-    ("avg_inpatient_cost", 71000 / 6),
-    ("alos", 31 / 6),
-    ("insurance_share", (736 + 40000) / (1660 + 71000)),
+    ("avg_inpatient_cost", (71000 + 106000) / 14),
+    ("alos", (31 + 38) / 14),
+    ("insurance_share", (736 + 40000 + 66000) / (1660 + 71000 + 106000)),
     ("contract_coverage", 3 / 150),  # A, B, E hold a contract on 2025-12-31; C's ended 2025-11-30
     ("priority_contract_coverage", 3 / 4),  # A (htn), B (70), C (dm), E (73) are priority; C not covered
     (
@@ -65,20 +80,24 @@ WHOLE_PERIOD = [
     ("htn_control_rate", 2 / 3),  # A's latest reading 142/85 is not controlled, though two earlier were
     ("dm_standardized_management_rate", 1.0),  # C, registered in February: clinic, clinic, home, clinic
     ("dm_control_rate", 1.0),  # C's latest glucose 6.2
-    ("discharges", 6),
-    ("drg_grouping_rate", 5 / 6),
+    ("discharges", 14),
+    ("drg_grouping_rate", 13 / 14),  # case 6 is not grouped
     ("drg_group_count", 2),
-    ("drg_total_weight", 7.0),
-    ("cmi", 7 / 5),
-    ("cost_efficiency_index", 1.0),  # region-wide, the index is 1 by construction
+    ("drg_total_weight", 11 * 1.0 + 2 * 3.0),  # BR25 × 11, FM19 × 2
+    ("cmi", 17 / 13),
+    # region-wide, an efficiency index is 1 by construction (outliers 5 and 7 left out of both sides)
+    ("cost_efficiency_index", 1.0),
     ("time_efficiency_index", 1.0),
-    ("low_risk_mortality", 1 / 4),  # case 5 died in BR25 (low risk), 4 cases in BR25
-    ("drg_surplus", -1000 - 4000 + 3000 + 1000 + 0),
-    # grouped cases 1-5 paid 9000 + 36000 + 9000 + 9000 + 2000 against costs 10000 + 40000 + 6000 + 8000 + 2000
-    ("drg_payment_ratio", 65000 / 66000),
-    ("high_cost_outlier_share", 0 / 5),
-    ("low_cost_outlier_share", 1 / 5),  # case 5 costs 2000 < 0.5 × 6500, BR25's mean
-    ("readmission_rate", 2 / 6),  # case 2 -> 3 after 9 days, case 4 -> 5 after 27 days
+    ("low_risk_mortality", 1 / 11),  # case 5 died in BR25 (low risk), 11 cases in BR25
+    # payment − cost of grouped cases 1-5 and 7-14 (see the DRG section below)
+    ("drg_surplus", -1000 - 4000 + 3000 + 1000 + 0 - 3000 + 2000 - 8000 + 1000 + 3000 + 0 + 5000 + 4000),
+    ("drg_surplus_per_case", 3000 / 13),
+    ("drg_payment_ratio", 175000 / 172000),
+    ("drg_payment_settled", 175000),
+    ("drg_payment_policy", POLICY_PAYMENT_2025),
+    ("high_cost_outlier_share", 1 / 13),  # case 7: 23000 > 2 × 8000, BR25's mean in 2025
+    ("low_cost_outlier_share", 1 / 13),  # case 5: 2000 < 0.5 × 8000
+    ("readmission_rate", 3 / 13),  # 2 -> 3, 4 -> 5, 12 -> 13 of the 13 discharges that did not die
     ("capitation_spend_rate", (60 + 150 + 40 + 250 + 36 + 200) / 1500),  # E is uninsured
 ]
 
@@ -102,31 +121,24 @@ def test_ratio_of_sums_not_mean_of_ratios(mini):
 @pytest.mark.parametrize(
     ("kpi", "by", "expected"),
     [
-        ("in_county_visit_rate", "district", {"D1": 7 / 7, "D2": 6 / 7}),
+        ("in_county_visit_rate", "district", {"D1": 10 / 11, "D2": 9 / 11}),
         ("visits_per_capita", "district", {"D1": 4 / 100, "D2": 4 / 50}),
-        ("hospitalization_rate", "district", {"D1": 3.0, "D2": 6.0}),
+        ("hospitalization_rate", "district", {"D1": 7.0, "D2": 14.0}),  # A 1, B 2, F 4; C 2, E 1, G 4
         ("contracted_stickiness", "team", {"T1": 2 / 4, "T2": 1 / 3}),
         ("down_referral_share", "institution", {"H1": 1 / 1, "H2": 1 / 2, "P1": 0 / 1, "P2": 0 / 2}),
-        ("cmi", "institution", {"H1": 5 / 3, "H2": 1.0}),
-        (
-            "cost_efficiency_index",
-            "institution",
-            {"H1": (10000 / 6500 + 1 + 6000 / 6500) / 3, "H2": (8000 / 6500 + 2000 / 6500) / 2},
-        ),
-        (
-            "time_efficiency_index",
-            "institution",
-            {"H1": (5 / 3.5 + 1 + 4 / 3.5) / 3, "H2": (3 / 3.5 + 2 / 3.5) / 2},
-        ),
-        ("drg_surplus", "institution", {"H1": -2000, "H2": 1000}),
+        ("cmi", "institution", {"H1": 11 / 7, "H2": 1.0}),
+        # without outliers 5 and 7: BR25 7000 and 4 days, FM19 42000 and 10 days (the DRG section below)
+        ("cost_efficiency_index", "institution", {"H1": 23 / 21, "H2": 31 / 35}),
+        ("time_efficiency_index", "institution", {"H1": 25 / 24, "H2": 19 / 20}),
+        ("drg_surplus", "institution", {"H1": -11000, "H2": 14000}),
         ("drg_group_count", "institution", {"H1": 2, "H2": 1}),
         ("capitation_spend_rate", "institution", {"P1": 500 / 1000, "P2": 236 / 500}),
         ("primary_care_visit_share", "age_band", {"15-34": 1 / 2, "35-44": 1 / 2, "65-74": 2 / 4}),
         ("primary_care_visit_share", "icd_chapter", {"IX": 3 / 3, "IV": 1 / 1, "X": 0 / 2, "XI": 0 / 2}),
         ("primary_care_visit_share", "doctor", {"DR1": 0.0, "DR2": 1.0, "DR3": 1.0, "DR4": 0.0}),
         ("visit_count", "visit_type", {"outpatient": 5, "emergency": 1, "home": 1, "online": 1}),
-        # bands are [lower, upper): BR25 (weight 1.0) ×4 in 1-2, FM19 (3.0) in 2-5, case 6 ungrouped
-        ("discharges", "weight_band", {"1-2": 4, "2-5": 1, "ungrouped": 1}),
+        # bands are [lower, upper): BR25 (weight 1.0) ×11 in 1-2, FM19 (3.0) ×2 in 2-5, case 6 ungrouped
+        ("discharges", "weight_band", {"1-2": 11, "2-5": 2, "ungrouped": 1}),
         ("visit_count", "residence_district", {"D1": 4, "D2": 4}),  # A, B live in D1; C, E in D2
         ("referral_count", "to_level", {"tertiary": 2, "chc": 1, "secondary": 2, "thc": 1}),
         # managed hypertension patients by follow-ups in 2025: A 4 (latest 142/85), B 2, E 1 (both controlled)
@@ -176,8 +188,10 @@ def test_small_numbers_are_suppressed_never_zero(mini):
     frame = kpi_values(mini, Request("low_risk_mortality", filters_for(mini, period="all")))
     row = frame.iloc[0]
     assert bool(row["suppressed"]) and math.isnan(row["value"]) and math.isnan(row["numerator"])
-    # a true zero is not suppressed: nobody died in FM19 (high risk is not in the low-risk KPI at all)
-    zero = kpi_values(mini, Request("high_cost_outlier_share", filters_for(mini, period="all")), threshold=5)
+    # a true zero is not suppressed: nobody died in BR25 at H1 (cases 1, 3, 7, 8, 12)
+    zero = kpi_values(
+        mini, Request("low_risk_mortality", filters_for(mini, period="all", institution="H1")), threshold=5
+    )
     assert zero["value"].iloc[0] == 0 and not zero["suppressed"].iloc[0]
 
 
@@ -263,3 +277,108 @@ def test_standardised_management_asks_one_face_to_face_follow_up_per_three_whole
     assert _fraction(mini, dm, from_month="2025-01", to_month="2025-12") == (1, 1)
     with raises_saying(NotApplicable, "needs a period of at least 3 whole months"):
         value(mini, htn, from_month="2025-11", to_month="2025-12")
+
+
+# --- DRG, settlement and readmission (issue 12): the DRG section of tests/support/mini_warehouse.py ---------
+
+
+def _numerator(url, kpi, first, last, **filters) -> float:
+    frame = kpi_values(
+        url, Request(kpi, filters_for(url, from_month=first, to_month=last, **filters)), threshold=1
+    )
+    return float(frame["numerator"].iloc[0])
+
+
+@pytest.mark.parametrize(("kpi", "month"), [("high_cost_outlier_share", 7), ("low_cost_outlier_share", 5)])
+def test_outliers_add_up_month_by_month(mini, kpi, month):
+    """An outlier is judged by its group's mean over all of 2025, whatever window is asked: case 7 (July) and
+    case 5 (May) are outliers in their month's view as in the year's, so twelve months add up to the year."""
+    by_month = {m: _numerator(mini, kpi, f"2025-{m:02d}", f"2025-{m:02d}") for m in range(1, 13)}
+    assert by_month == {m: float(m == month) for m in range(1, 13)}
+    quarters = [_numerator(mini, kpi, f"2025-{m:02d}", f"2025-{m + 2:02d}") for m in (1, 4, 7, 10)]
+    assert sum(quarters) == sum(by_month.values()) == _numerator(mini, kpi, "2025-01", "2025-12") == 1
+
+
+def test_outliers_are_judged_by_the_whole_region_whatever_the_filters(mini):
+    # H1 alone: BR25 there costs 10000, 6000, 23000, 7000, 9000 (mean 11000): case 7 is still judged by 8000
+    assert value(mini, "high_cost_outlier_share", institution="H1") == pytest.approx(1 / 7)
+    assert value(mini, "low_cost_outlier_share", institution="H2") == pytest.approx(1 / 6)  # case 5
+
+
+def test_efficiency_indices_leave_outliers_out_of_the_case_counts(mini):
+    frame = kpi_values(
+        mini, Request("cost_efficiency_index", filters_for(mini, period="all"), ("institution",)), threshold=1
+    )
+    # H1 keeps cases 1, 2, 3, 8, 9, 12 (not 7); H2 keeps 4, 10, 11, 13, 14 (not 5)
+    assert dict(zip(frame["institution_id"], frame["denominator"], strict=True)) == {"H1": 6, "H2": 5}
+    # H1: BR25 (10000 + 6000 + 7000 + 9000) / 7000 and FM19 (40000 + 44000) / 42000 over 6 cases
+    assert value(mini, "cost_efficiency_index", institution="H1") == pytest.approx((32000 / 7000 + 2) / 6)
+
+
+@pytest.mark.parametrize(
+    ("institution", "expected"),
+    [
+        ("H1", 2 / 7),  # 2 -> 3 and 12 -> 13 (at H2: any institution); 7 -> 8 planned; 9 transferred out
+        (
+            "H2",
+            1 / 6,
+        ),  # 4 -> 5; case 5 died (not in the denominator); 11 -> 12 another chapter; 13 -> 14 32 days
+    ],
+)
+def test_readmission_is_the_national_unplanned_indicator(mini, institution, expected):
+    assert value(mini, "readmission_rate", institution=institution) == pytest.approx(expected)
+
+
+def test_payments_settled_and_by_the_policy(mini):
+    settled = value(mini, "drg_payment_settled", by=("institution",))
+    assert settled == pytest.approx(
+        {"H1": 9000 + 36000 + 9000 + 20000 + 9000 + 36000 + 9000, "H2": 6 * 9000 - 7000}
+    )
+    policy = value(mini, "drg_payment_policy", by=("institution",))
+    assert policy == pytest.approx({"H1": 5 * H1_BR25 + 0.9 * 7000 + 2 * H1_FM19, "H2": 5 * H2_BR25 + 2000})
+    assert value(mini, "drg_surplus_per_case", by=("institution",)) == pytest.approx(
+        {"H1": -11000 / 7, "H2": 14000 / 6}
+    )
+
+
+@pytest.fixture(scope="module")
+def mini_without_optional_columns(tmp_path_factory):
+    """The mini warehouse as a real extract without 病案首页 columns or institution types."""
+    import duckdb
+
+    from dashboard.core.schema import OPTIONAL_COLUMNS
+
+    path = tmp_path_factory.mktemp("bare") / "bare.duckdb"
+    build_mini_warehouse(path)
+    with duckdb.connect(str(path)) as conn:
+        for table, column in OPTIONAL_COLUMNS:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    return f"duckdb:///{path}"
+
+
+def test_a_warehouse_without_the_optional_columns(mini_without_optional_columns):
+    url = mini_without_optional_columns
+    assert get_catalog(url).optional_columns == frozenset()
+    # no planned readmission recorded: 7 -> 8 counts too
+    assert value(url, "readmission_rate") == pytest.approx(4 / 13)
+    for kpi, expected in WHOLE_PERIOD:
+        if kpi != "readmission_rate":
+            assert value(url, kpi) == pytest.approx(expected, rel=1e-9), kpi
+
+
+@pytest.fixture(scope="module")
+def mini_without_risk_levels(tmp_path_factory):
+    tables = dict(TABLES)
+    drg = TABLES["dim_drg"]
+    index = drg.schema.get_field_index("risk_level")
+    tables["dim_drg"] = drg.set_column(index, "risk_level", pa.nulls(len(drg), pa.string()))
+    return build_mini_warehouse(tmp_path_factory.mktemp("norisk") / "norisk.duckdb", tables)
+
+
+def test_risk_levels_derived_where_the_catalogue_has_none(mini_without_risk_levels):
+    url = mini_without_risk_levels
+    assert get_catalog(url).derived_risk_versions == {"test-v1"}
+    # FM19 has no deaths: low. BR25 (1 death in 11) is the only group with deaths, so its z-score is 0, at
+    # the mean: mid_high with the cut points -1, 0, 1. Low-risk mortality is then FM19's 0 deaths in 2 cases.
+    frame = kpi_values(url, Request("low_risk_mortality", filters_for(url, period="all")), threshold=1)
+    assert (frame["numerator"].iloc[0], frame["denominator"].iloc[0]) == (0, 2)

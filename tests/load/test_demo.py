@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from dashboard.core.db import get_engine
 from dashboard.core.months import add_months, month_end
+from dashboard.core.reference import ADMISSION_ROUTES, INSTITUTION_TYPES
 from dashboard.core.schema import CONTRACT_TABLES
 from dashboard.load.demo.build import build_demo
 from tests.support import TEST_LAST_MONTH, TEST_SEED
@@ -284,6 +285,32 @@ def test_drg_calibration(q):
         )
         <= 0.01
     )
+
+
+def test_the_optional_columns_are_filled(q):
+    types = dict(q("SELECT institution_id, institution_type FROM dim_institution"))
+    assert set(types.values()) <= set(INSTITUTION_TYPES) and None not in types.values()
+    names = dict(q("SELECT institution_id, institution_name FROM dim_institution"))
+    assert {types[c] for c, n in names.items() if "中医院" in n} == {"tcm"}
+    assert {types[c] for c, n in names.items() if "肿瘤医院" in n} == {"specialty"}
+    routes = dict(q("SELECT admission_route, count(*) FROM fact_inpatient GROUP BY 1"))
+    assert set(routes) == set(ADMISSION_ROUTES)
+    planned = scalar(q, "SELECT avg(CASE WHEN planned_readmission THEN 1.0 ELSE 0 END) FROM fact_inpatient")
+    assert 0.01 <= planned <= 0.03
+
+
+def test_readmission_calibration(s_warehouse):
+    """The generator builds in 4.5% unplanned returns within 31 days (same diagnosis): the national indicator
+    finds about that many over the full years, not the 8% of any admission within 31 days."""
+    from dashboard.core.cache import standalone_cache
+    from queries.execution import kpi_values
+    from queries.kpi.builder import Request
+    from queries.selection import filters_for
+
+    standalone_cache(None)
+    filters = filters_for(s_warehouse, from_month="2024-01", to_month="2025-12")
+    rate = kpi_values(s_warehouse, Request("readmission_rate", filters), threshold=1)["value"].iloc[0]
+    assert 0.035 <= rate <= 0.055
 
 
 def test_referrals(q):

@@ -32,7 +32,7 @@ TEST_LAST_MONTH = dt.date(2026, 10, 1)
 TEST_SEED = 2025
 
 CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
-ERROR_TEXTS = {t("error", "zh"), t("draw_error", "zh")}
+ERROR_TEXTS = {t("error", "zh"), t("draw_error", "zh"), t("compute_error", "zh")}
 
 # One [[policy]] entry of a policy file, to .format(year=…, k_high=…, days=…)
 POLICY_ENTRY = """
@@ -228,6 +228,17 @@ def raises_saying(kind: type[Exception], fragment: str):
 
 
 # --- views and panels --------------------------------------------------------------------------------------
+
+
+def one_of_each_level(url: str) -> list[str]:
+    """The query string of the first institution of each level (tertiary … village) of a warehouse."""
+    from queries.kpi.catalog import get_catalog
+
+    parents = get_catalog(url).parents["institution"]
+    first = {}
+    for code in sorted(parents):
+        first.setdefault(parents[code][2], code)
+    return [f"?institution={code}" for code in first.values()]
 
 
 def view(url: str, query: str = "") -> View:

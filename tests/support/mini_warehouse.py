@@ -305,6 +305,192 @@ TABLES = {
 }
 
 
+# --- DRG, settlement and readmission cases (issue 12) -------------------------------------------------------
+# Two more residents and cases 7-14, kept apart from the rows above. They carry the optional 病案首页 columns
+# (admission_route, planned_readmission; cases 1-6 leave them empty: not planned). What they exercise:
+#   outliers by the year's group mean: BR25 in 2025 = cases 1 3 4 5 7 8 10 11 12 13 14, costs 88000 / 11 = 8000;
+#     case 7 (23000 > 2 × 8000, July) is a high outlier, case 5 (2000 < 0.5 × 8000, May) a low one, case 13
+#     (4000 = 0.5 × 8000) is not; FM19 = cases 2 and 9, mean 42000, no outlier
+#   efficiency without outliers: BR25's other 9 cases cost 63000 (mean 7000) and stay 36 days (mean 4)
+#   readmission (N = 31): 7 -> 8 is planned; 9 ended by transfer (-> 10 the same day); 11 -> 12 after 10 days
+#     is another ICD-10 chapter (XI, X); 12 (H1) -> 13 (H2) after exactly 31 days counts; 13 -> 14 after 32 not
+#   payment: what the fund settled (drg_payment) differs from the policy's standard (tests/kpi/test_values.py)
+
+
+def _more(tables: list[pa.Table]) -> pa.Table:
+    """Rows added to a table in a later section (a column all null above takes the type of the new rows)."""
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+TABLES["dim_patient"] = _more(
+    [
+        TABLES["dim_patient"],
+        _rows(
+            "dim_patient",
+            "patient_id sex birth_year district_code insurance_type",
+            [("F", "M", 1980, "D1", "employee"), ("G", "F", 1985, "D2", "resident")],
+        ),
+    ]
+)
+TABLES["fact_inpatient"] = _more(
+    [
+        TABLES["fact_inpatient"],
+        _rows(
+            "fact_inpatient",
+            "case_id patient_id institution_id department admit_date discharge_date los_days principal_dx "
+            "drg_code total_cost insurance_paid drg_payment discharge_status grouper_version admission_route "
+            "planned_readmission",
+            [
+                (
+                    7,
+                    "F",
+                    "H1",
+                    "神经内科",
+                    D("2025-07-01"),
+                    D("2025-07-05"),
+                    4,
+                    "I10",
+                    "BR25",
+                    23000,
+                    15000,
+                    20000,
+                    "alive",
+                    GV,
+                    "emergency",
+                    True,
+                ),
+                (
+                    8,
+                    "F",
+                    "H1",
+                    "神经内科",
+                    D("2025-07-20"),
+                    D("2025-07-24"),
+                    4,
+                    "I10",
+                    "BR25",
+                    7000,
+                    4000,
+                    9000,
+                    "alive",
+                    GV,
+                    "outpatient",
+                    False,
+                ),
+                (
+                    9,
+                    "F",
+                    "H1",
+                    "心内科",
+                    D("2025-09-01"),
+                    D("2025-09-11"),
+                    10,
+                    "I10",
+                    "FM19",
+                    44000,
+                    30000,
+                    36000,
+                    "transferred",
+                    GV,
+                    "emergency",
+                    False,
+                ),
+                (
+                    10,
+                    "F",
+                    "H2",
+                    "内科",
+                    D("2025-09-11"),
+                    D("2025-09-15"),
+                    4,
+                    "I10",
+                    "BR25",
+                    8000,
+                    5000,
+                    9000,
+                    "alive",
+                    GV,
+                    "transfer_in",
+                    False,
+                ),
+                (
+                    11,
+                    "G",
+                    "H2",
+                    "内科",
+                    D("2025-10-01"),
+                    D("2025-10-06"),
+                    5,
+                    "K29",
+                    "BR25",
+                    6000,
+                    3000,
+                    9000,
+                    "alive",
+                    GV,
+                    "outpatient",
+                    False,
+                ),
+                (
+                    12,
+                    "G",
+                    "H1",
+                    "神经内科",
+                    D("2025-10-16"),
+                    D("2025-10-20"),
+                    4,
+                    "J06.9",
+                    "BR25",
+                    9000,
+                    4000,
+                    9000,
+                    "alive",
+                    GV,
+                    "emergency",
+                    False,
+                ),
+                (
+                    13,
+                    "G",
+                    "H2",
+                    "内科",
+                    D("2025-11-20"),
+                    D("2025-11-23"),
+                    3,
+                    "J06.9",
+                    "BR25",
+                    4000,
+                    2000,
+                    9000,
+                    "alive",
+                    GV,
+                    "emergency",
+                    None,
+                ),
+                (
+                    14,
+                    "G",
+                    "H2",
+                    "内科",
+                    D("2025-12-25"),
+                    D("2025-12-29"),
+                    4,
+                    "J06.9",
+                    "BR25",
+                    5000,
+                    3000,
+                    9000,
+                    "alive",
+                    GV,
+                    "other",
+                    False,
+                ),
+            ],
+        ),
+    ]
+)
+
+
 def build_mini_warehouse(path: Path, tables: dict[str, pa.Table] | None = None) -> str:
     """Write the hand-made warehouse (or a variant of its tables) to ``path``; returns its URL."""
     writer = WarehouseWriter(path)

@@ -40,8 +40,28 @@ def test_the_shipped_policy_covers_the_demo_years():
             "one file per pooling region",
         ),
         (ENTRY.format(year=2025, k_high=2.0, days=31).replace("thc = 1.0, ", ""), "level_coefficients"),
+        (
+            ENTRY.format(year=2025, k_high=2.0, days=31) + 'low_outlier_payment = "half"\n',
+            "low_outlier_payment must be one of cost, standard",
+        ),
     ],
 )
 def test_a_malformed_policy_file_is_one_clear_error(text, message):
     with raises_saying(PolicyError, message):
         parse_policy(text.encode(), "policy.toml")
+
+
+def test_low_outliers_are_paid_at_cost_unless_the_file_says_otherwise():
+    entry = ENTRY.format(year=2025, k_high=2.0, days=31)
+    assert parse_policy(entry.encode()).for_year(2025).low_outlier_payment == "cost"
+    stated = entry + 'low_outlier_payment = "standard"\n'
+    assert parse_policy(stated.encode()).for_year(2025).low_outlier_payment == "standard"
+
+
+def test_a_year_the_file_does_not_cover_names_no_server_path():
+    from dashboard.ui.words import tell
+
+    book = parse_policy(ENTRY.format(year=2025, k_high=2.0, days=31).encode(), "/srv/secret/policy.toml")
+    with pytest.raises(PolicyError) as caught:
+        book.for_year(2020)
+    assert "/srv" not in tell(caught.value, "zh") and "2020" in tell(caught.value, "en")

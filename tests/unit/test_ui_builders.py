@@ -123,10 +123,24 @@ def test_the_policy_table_has_a_row_per_parameter_and_a_column_per_year():
             "risk_cut_points": ["-1, 0, 1", "-1, 0, 1"],
         }
     )
-    body = policy_table(frame, {"file": "drg_policy.toml"}, "zh")
-    assert (
-        "基础费率（元/权重）" in texts(body) and "10,500" in texts(body) and "drg_policy.toml" in texts(body)
+    body = policy_table(frame, {"fingerprint": "0123abcd", "risk_source": "catalogue"}, "zh")
+    assert "基础费率（元/权重）" in texts(body) and "10,500" in texts(body) and "0123abcd" in texts(body)
+    assert "风险等级：取自DRG目录" in texts(body)
+
+
+def test_the_policy_table_says_where_derived_risk_levels_come_from_and_names_the_coefficients():
+    frame = pd.DataFrame(
+        {
+            "year": [2025],
+            "base_rate": [10000.0],
+            "low_outlier_payment": ["standard"],
+            "coefficient_tertiary": [1.08],
+        }
     )
+    meta = {"fingerprint": "0123abcd", "risk_source": "derived", "derived_versions": ["v1"]}
+    text = texts(policy_table(frame, meta, "en"))
+    assert "Level coefficient (Tertiary hospital)" in text and "At the group's standard" in text
+    assert "not in the DRG catalogue (v1)" in text
 
 
 def test_flows_are_named_by_the_frame_or_the_catalogue():

@@ -58,6 +58,7 @@ def test_every_message_the_code_raises_or_returns_is_in_the_catalogues():
             "UserFacingError",
             "NotApplicable",
             "PolicyError",
+            "PolicyYearMissing",
             "WarehouseUnavailable",
             "WarehouseIncomplete",
             "of",

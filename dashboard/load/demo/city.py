@@ -330,6 +330,8 @@ HOSPITAL_DEPARTMENTS = [
 ]
 TITLES = ["主任医师", "副主任医师", "主治医师", "医师"]
 HOSPITAL_DOCTORS = {"tertiary": 42, "secondary": 21}
+# institution_type (同级同类) by what the name says; every other institution, primary care included, is general
+TYPE_BY_NAME = (("中医院", "tcm"), ("肿瘤医院", "specialty"), ("妇幼", "maternal_child"))
 TEAM_DOCTORS = 3
 
 
@@ -407,6 +409,7 @@ def build_city(rng: np.random.Generator) -> City:
                 "institution_name_en": name_en,
                 "level": level,
                 "is_primary": level in ("chc", "thc", "village"),
+                "institution_type": next((k for word, k in TYPE_BY_NAME if word in name), "general"),
                 "district_code": district,
                 "consortium_id": consortium,
                 "beds": beds,

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.core.policy import PolicyBook, PolicyError
+from dashboard.core.reference import ADMISSION_ROUTES
 from dashboard.load.demo import arrow
 from dashboard.load.demo.calendar import Month, Period, sample_days, to_days
 from dashboard.load.demo.city import City
@@ -53,7 +54,9 @@ LEVEL_LOS = np.array([1.08, 1.0, 0.85, 0.85, 0.8])
 COST_PER_TRUE_WEIGHT = 10_500.0
 INPATIENT_COST_GROWTH = 0.03
 INSURANCE_SHARE = np.array([0.76, 0.62, 0.0])
-READMISSION_SHARE = 0.045
+READMISSION_SHARE = 0.045  # unplanned returns within 31 days, same group (what the KPI should find)
+PLANNED_SHARE = 0.02  # discharges with a planned return recorded (出院31天内再住院计划)
+PLANNED_CARRIED_OUT = 0.85
 DISCHARGE_STATUSES = ("alive", "died", "transferred")
 
 
@@ -196,7 +199,10 @@ class InpatientGenerator:
         admit = sample_days(rng, month, n)
         self._add_cases(rng, patient, inst, adrg, admit, age)
 
-    def _add_cases(self, rng, patient, inst, adrg, admit, age, readmission=False) -> None:
+    def _add_cases(self, rng, patient, inst, adrg, admit, age, readmission=None, dx=None) -> None:
+        """Cases admitted on ``admit``; ``readmission`` is None for a first admission, else "unplanned" or
+        "planned" (the return the index stay's 出院31天内再住院计划 recorded), for the index stay's principal
+        diagnosis ``dx``."""
         city, cat = self.city, self.cat.frame
         n = len(patient)
         if n == 0:
@@ -204,7 +210,7 @@ class InpatientGenerator:
         level = city.inst_level[inst]
         splits = self.adrgs.splits.to_numpy()[adrg]
         u = rng.random(n)
-        p1 = 0.09 + 0.08 * (age >= 65) + 0.05 * (level == 0) + 0.06 * readmission
+        p1 = 0.09 + 0.08 * (age >= 65) + 0.05 * (level == 0) + 0.06 * (readmission == "unplanned")
         severity = np.where(
             splits == "9",
             "9",
@@ -242,29 +248,60 @@ class InpatientGenerator:
             insurance == 2, 0.0, np.clip(INSURANCE_SHARE[insurance] + rng.normal(0, 0.05, n), 0.3, 0.92)
         )
         grouped = rng.random(n) >= city.inst_ungrouped[inst]
-        dx_choice = np.array(
-            [d[rng.integers(len(d))] for d in (self.adrg_dx[a] for a in adrg)], dtype=np.int64
+        dx_choice = (
+            dx
+            if dx is not None
+            else np.array([d[rng.integers(len(d))] for d in (self.adrg_dx[a] for a in adrg)], dtype=np.int64)
         )
-        self.parts.append(
-            {
-                "patient": patient,
-                "inst": inst,
-                "drg": drg,
-                "grouped": grouped,
-                "admit": admit,
-                "discharge": admit + los,
-                "los": los,
-                "dx": dx_choice,
-                "cost": cost_cents,
-                "paid": np.round(cost_cents * share).astype(np.int64),
-                "status": status,
-            }
-        )
-        if not readmission:
-            back = (status == 0) & (rng.random(n) < READMISSION_SHARE)
+        part = {
+            "patient": patient,
+            "inst": inst,
+            "drg": drg,
+            "grouped": grouped,
+            "admit": admit,
+            "discharge": admit + los,
+            "los": los,
+            "dx": dx_choice,
+            "cost": cost_cents,
+            "paid": np.round(cost_cents * share).astype(np.int64),
+            "status": status,
+            "route": self._routes(rng, level, severity, age, readmission),
+            "planned": np.zeros(n, dtype=bool),
+        }
+        self.parts.append(part)
+        if readmission is None:
+            u = rng.random(n)
+            back = (status == 0) & (u < READMISSION_SHARE)
             idx = np.flatnonzero(back)
             readmit = admit[idx] + los[idx] + rng.integers(2, 31, len(idx))
-            self._add_cases(rng, patient[idx], inst[idx], adrg[idx], readmit, age[idx], readmission=True)
+            self._add_cases(
+                rng, patient[idx], inst[idx], adrg[idx], readmit, age[idx], "unplanned", dx_choice[idx]
+            )
+            # A planned return (the next chemotherapy cycle, a staged operation) is recorded on the index stay;
+            # a few plans are never carried out.
+            planned = (status == 0) & (u >= READMISSION_SHARE) & (u < READMISSION_SHARE + PLANNED_SHARE)
+            part["planned"] = planned
+            idx = np.flatnonzero(planned & (rng.random(n) < PLANNED_CARRIED_OUT))
+            readmit = admit[idx] + los[idx] + rng.integers(7, 29, len(idx))
+            self._add_cases(
+                rng, patient[idx], inst[idx], adrg[idx], readmit, age[idx], "planned", dx_choice[idx]
+            )
+
+    @staticmethod
+    def _routes(rng, level, severity, age, readmission) -> np.ndarray:
+        """入院途径 (codes of ADMISSION_ROUTES): planned returns come through the clinic, unplanned ones and the
+        severely ill often through the emergency room; tertiary hospitals receive more transfers."""
+        n = len(level)
+        if readmission == "planned":
+            return np.full(n, ADMISSION_ROUTES.index("outpatient"))
+        emergency = 0.25 + 0.2 * (severity == "1") + 0.1 * (age >= 75) + 0.25 * (readmission == "unplanned")
+        transfer = np.where(level == 0, 0.03, 0.01)
+        u = rng.random(n)
+        return np.select(
+            [u < transfer, u < transfer + emergency, u < transfer + emergency + 0.01],
+            [ADMISSION_ROUTES.index(r) for r in ("transfer_in", "emergency", "other")],
+            ADMISSION_ROUTES.index("outpatient"),
+        )
 
     def finish(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Set weights and risk levels, settle payments; return (dim_drg rows, case columns sorted by discharge)."""
@@ -357,5 +394,7 @@ class InpatientGenerator:
                 "grouper_version": pa.array(
                     np.where(cases["grouped"], self.grouper_version, None), pa.string()
                 ),
+                "admission_route": arrow.categorical(ADMISSION_ROUTES, cases["route"]),
+                "planned_readmission": pa.array(cases["planned"]),
             }
         )

@@ -138,6 +138,11 @@ def cards_grid(cards: list[dict], lang: str):
     )
 
 
+def cards_with_note(cards: list[dict], note: str, lang: str):
+    """A page's cards with a line under them saying how their numbers are made."""
+    return html.Div([cards_grid(cards, lang), html.Div(note, className="small text-muted")])
+
+
 def cards_table(cards: list[dict], lang: str) -> pd.DataFrame:
     """The numbers behind the cards, for download."""
     rows = []

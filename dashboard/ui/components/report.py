@@ -24,6 +24,17 @@ def _ci(row, lang: str) -> str:
     return f"{format_kpi(row['unit'], row['ci_low'], lang)} – {format_kpi(row['unit'], row['ci_high'], lang)}"
 
 
+def peer_description(meta: dict, lang: str) -> str:
+    """Which hospitals the report compares with: 同级同类, or the same level and why."""
+    return t(
+        f"peers_{meta['peer_group']}",
+        lang,
+        level=label("level", meta["level"], lang),
+        kind=label("institution_type", meta.get("institution_type"), lang),
+        count=meta["peer_count"],
+    )
+
+
 def summary_slide(frame: pd.DataFrame, meta: dict, lang: str) -> html.Section:
     name = "name_en" if lang == "en" else "name_zh"
     definition = "definition_en" if lang == "en" else "definition_zh"
@@ -62,7 +73,10 @@ def summary_slide(frame: pd.DataFrame, meta: dict, lang: str) -> html.Section:
     return html.Section(
         [
             html.H5(f"{meta['name']} · {label('level', meta['level'], lang)}", className="mb-1"),
-            html.Div(f"{t('period', lang)} {meta['start']} – {meta['end']}", className="small text-muted"),
+            html.Div(
+                f"{t('period', lang)} {meta['start']} – {meta['end']} · {peer_description(meta, lang)}",
+                className="small text-muted",
+            ),
             dbc.Table([head, body], bordered=False, hover=True, size="sm", className="mt-2 mb-1"),
             html.Div(t("peer_basis_note", lang), className="small text-muted"),
         ],

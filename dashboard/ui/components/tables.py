@@ -7,13 +7,15 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.ui.words import label, t
+from dashboard.core.reference import LEVELS
+from dashboard.ui.words import join, label, t
 
 POLICY_ROWS = (
     "base_rate",
     "k_high",
     "k_low",
     "high_outlier_top_up",
+    "low_outlier_payment",
     "readmission_days",
     "grouper_version",
     "risk_cut_points",
@@ -59,13 +61,35 @@ def outlier_cases(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
 
 
 def policy_table(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
-    """The policy parameters in force, one column per year, and the file they come from."""
-    labels = {k: t(f"policy_{k}", lang) for k in POLICY_ROWS}
+    """The policy parameters in force, one column per year (level coefficients included), where the risk
+    levels come from, and the file's version: never where the file lies on the server."""
+    labels = {k: t(f"policy_{k}", lang) for k in POLICY_ROWS if k in frame}
+    labels |= {
+        f"coefficient_{lv}": t("policy_coefficient", lang, level=label("level", lv, lang))
+        for lv in LEVELS
+        if f"coefficient_{lv}" in frame
+    }
     shown = frame.assign(base_rate=frame["base_rate"].map("{:,.0f}".format))
+    if "low_outlier_payment" in shown:
+        shown["low_outlier_payment"] = [
+            label("low_outlier_payment", v, lang) for v in shown["low_outlier_payment"]
+        ]
     shown = shown.set_index("year")[list(labels)].rename(columns=labels).T
     table = dbc.Table.from_dataframe(
         shown.reset_index(names=""), size="sm", bordered=False, className="mb-1 small"
     )
+    derived = meta.get("risk_source") == "derived"
+    risk = (
+        t("risk_source_derived", lang, versions=join(meta.get("derived_versions", ()), lang))
+        if derived
+        else t("risk_source_catalogue", lang)
+    )
     return html.Div(
-        [table, html.Div(f"{t('policy_file', lang)}: {meta['file']}", className="small text-muted")]
+        [
+            table,
+            html.Div(risk, className="small text-muted"),
+            html.Div(
+                f"{t('policy_version', lang)}: {meta.get('fingerprint', '')}", className="small text-muted"
+            ),
+        ]
     )

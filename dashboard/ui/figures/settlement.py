@@ -94,3 +94,38 @@ def surplus_bars(frame: pd.DataFrame, meta: dict, lang: str, drill_level: str | 
     """Surplus (green) or deficit (red) per unit, group or department, largest first."""
     signed = frame.assign(outcome=np.where(frame["value"] >= 0, "better", "worse"))
     return unit_bars(signed, meta["key"], "yuan", lang, drill_level, top=meta["top"])
+
+
+def payments_bars(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure:
+    """What the fund settled (实际结算) beside what the policy file gives (按政策测算), year by year; the title
+    carries both totals and their difference."""
+    years = [str(pd.Timestamp(y).year) for y in frame["year"]]
+    figure = go.Figure()
+    for column, name, color in (("settled", "settled", "#adb5bd"), ("policy", "policy_estimate", COLORS[0])):
+        figure.add_bar(
+            x=years,
+            y=frame[column],
+            name=t(name, lang),
+            marker_color=color,
+            hovertext=[
+                f"<b>{year}</b><br>{t('settled', lang)} {format_kpi('yuan', r['settled'], lang)}<br>"
+                f"{t('policy_estimate', lang)} {format_kpi('yuan', r['policy'], lang)}"
+                for year, r in zip(years, frame.to_dict("records"), strict=True)
+            ],
+            hoverinfo="text",
+        )
+    title = t(
+        "payments_title",
+        lang,
+        settled=format_kpi("yuan", meta["settled"], lang),
+        policy=format_kpi("yuan", meta["policy"], lang),
+        difference=format_kpi("yuan", meta["policy"] - meta["settled"], lang),
+    )
+    return styled(
+        figure,
+        height=320,
+        barmode="group",
+        title={"text": title, "font": {"size": 13}, "x": 0.01},
+        yaxis={"separatethousands": True, "rangemode": "tozero"},
+        margin={"l": 60, "r": 10, "t": 40, "b": 30},
+    )

@@ -69,6 +69,12 @@ class Kpi:
         return self.denominator is None or self.unit in ("count", "weight", "per100", "per_capita")
 
     @property
+    def uses_policy(self) -> bool:
+        """Its parts read the policy file's parameters by year (outlier thresholds, readmission interval …)."""
+        parts = (p for p in (self.numerator, self.denominator) if p is not None)
+        return any(p.options.get(option) for p in parts for option in POLICY_OPTIONS)
+
+    @property
     def count_based(self) -> bool:
         """Numerator counts events (subject to small-number suppression)."""
         return self.ci in ("wilson", "rate", "count")
@@ -89,6 +95,8 @@ REFERRALS = REFERRAL_RELATIONS
 OUTPATIENT = ("outpatient", "emergency")
 # Region-wide group means, with outlier thresholds from the policy file (dashboard.core.policy) by discharge year
 REGION_MEANS = {"region_means": True}
+# source options whose columns depend on the policy file (REGION_MEANS; the readmission interval)
+POLICY_OPTIONS = ("region_means", "readmission")
 
 
 def part(relations, value, *, columns=(), **kw) -> Part:

@@ -33,7 +33,7 @@ _CARE_COLUMNS = [
 def _care(window: Window, options) -> sa.Subquery:
     needed = set(options.get("columns", ())) | set(_CARE_COLUMNS)
     visits = next(r for r in VISIT_RELATIONS if needed <= r.provides).build(window, options)
-    cases = inpatient_cases(window, {})
+    cases = inpatient_cases(window, {"columns": _CARE_COLUMNS})
     return sa.union_all(
         sa.select(*[visits.c[c] for c in _CARE_COLUMNS]),
         sa.select(*[cases.c[c] for c in _CARE_COLUMNS]),

@@ -98,11 +98,25 @@ def prune(columns: list, needed: set[str] | None) -> list:
     return columns if needed is None else [c for c in columns if c.name in needed]
 
 
-def policy_by_year(year, window: Window, attribute: str) -> sa.ColumnElement:
+def policy_by_year(year, window: Window, attribute: str | Callable) -> sa.ColumnElement:
     """A policy parameter of the year of ``year`` (a SQL expression), for every year the window touches;
-    a year the policy file does not cover is an error, not a silent default."""
+    ``attribute`` names a YearPolicy field or is a function of a YearPolicy. A year the policy file does not
+    cover is an error (PolicyYearMissing), not a silent default."""
     entries = get_policy().covering(window.start.year, window.end.year)
-    return sa.case(*[(year == e.year, getattr(e, attribute)) for e in entries])
+    value = attribute if callable(attribute) else (lambda e: getattr(e, attribute))
+    return sa.case(*[(year == e.year, value(e)) for e in entries])
+
+
+def level_coefficient(year, level, window: Window) -> sa.ColumnElement:
+    """The policy's level coefficient (等级系数) of an institution level in the year of ``year``."""
+    entries = get_policy().covering(window.start.year, window.end.year)
+    return sa.case(
+        *[
+            ((year == e.year) & (level == code), coefficient)
+            for e in entries
+            for code, coefficient in e.level_coefficients.items()
+        ]
+    )
 
 
 def in_window(column, window: Window):
