@@ -19,6 +19,10 @@ def _z(level: float) -> float:
 def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion; NaN where there are no trials.
 
+    The bounds at the edges are exact: 0/n has a lower bound of exactly 0 and n/n an upper bound of exactly 1
+    (the closed form gives them only up to rounding, e.g. 1.7e-18, which would read as "above a comparator
+    of 0").
+
     Args:
         successes: numerator counts.
         trials: denominator counts.
@@ -32,15 +36,19 @@ def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray,
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         low, high = centre - half, centre + half
+    low = np.where(x <= 0, 0.0, low)
+    high = np.where(x >= n, 1.0, high)
     empty = n <= 0
     return np.where(empty, np.nan, np.clip(low, 0, 1)), np.where(empty, np.nan, np.clip(high, 0, 1))
 
 
 def poisson_interval(events, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Garwood) interval for a Poisson count, from chi-square quantiles."""
+    """Exact (Garwood) interval for a Poisson count, from chi-square quantiles; 0 events have a lower bound of
+    exactly 0."""
     k = np.asarray(events, dtype=float)
     alpha = 1 - level
-    low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
+    with np.errstate(invalid="ignore"):
+        low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * np.maximum(k, 1)) / 2, 0.0)
     high = stats.chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
     return low, high
 
@@ -67,29 +75,55 @@ def mean_interval(total, total_sq, count, level: float = 0.95) -> tuple[np.ndarr
     return np.where(ok, mean - half, np.nan), np.where(ok, mean + half, np.nan)
 
 
-def classify(value, low, high, benchmark, polarity: str) -> np.ndarray:
+def verdicts(above, below, polarity: str) -> np.ndarray:
+    """The one reading of "above / below the comparator" through a KPI's polarity: better / similar / worse
+    (higher / similar / lower where the KPI has no polarity, or a band). Every verdict of the product (league
+    tables, funnels, cards, tiles, reports, downloads) comes from here."""
+    above = np.asarray(above, dtype=bool)
+    below = np.asarray(below, dtype=bool)
+    if polarity == "higher":
+        return np.where(above, "better", np.where(below, "worse", "similar"))
+    if polarity == "lower":
+        return np.where(below, "better", np.where(above, "worse", "similar"))
+    return np.where(above, "higher", np.where(below, "lower", "similar"))
+
+
+def band_outcomes(value, band: tuple[float, float]) -> np.ndarray:
+    """A KPI judged against a band rather than a direction (capitation spend against its budget): above the
+    band's top is "overspend", below its bottom (the warning line) "underuse", inside it "within_budget"."""
+    value = np.asarray(value, dtype=float)
+    bottom, top = band
+    with np.errstate(invalid="ignore"):
+        labels = np.where(value > top, "overspend", np.where(value < bottom, "underuse", "within_budget"))
+    return np.where(np.isnan(value), "unknown", labels)
+
+
+def classify(
+    value, low, high, benchmark, polarity: str, band: tuple[float, float] | None = None
+) -> np.ndarray:
     """better / similar / worse (or higher / similar / lower where the KPI has no polarity).
 
-    A unit differs from the benchmark only when its interval excludes the benchmark value.
+    A unit differs from the benchmark only when its interval excludes the benchmark value and its value lies
+    on that side: a 0/n unit is never above a comparator of 0 (DOMAIN.md §5). A KPI judged by a ``band``
+    (polarity "band") is placed in it by its value (``band_outcomes``), whatever the benchmark.
     """
+    value = np.asarray(value, dtype=float)
+    if polarity == "band" and band is not None:
+        return band_outcomes(value, band)
     low = np.asarray(low, dtype=float)
     high = np.asarray(high, dtype=float)
-    above = low > benchmark
-    below = high < benchmark
-    unknown = np.isnan(low) | np.isnan(high) | np.isnan(np.asarray(value, dtype=float))
-    if polarity == "higher":
-        labels = np.where(above, "better", np.where(below, "worse", "similar"))
-    elif polarity == "lower":
-        labels = np.where(below, "better", np.where(above, "worse", "similar"))
-    else:
-        labels = np.where(above, "higher", np.where(below, "lower", "similar"))
-    return np.where(unknown, "unknown", labels)
+    benchmark = np.asarray(benchmark, dtype=float)
+    with np.errstate(invalid="ignore"):
+        above = (low > benchmark) & (value > benchmark)
+        below = (high < benchmark) & (value < benchmark)
+    unknown = np.isnan(low) | np.isnan(high) | np.isnan(value) | np.isnan(benchmark)
+    return np.where(unknown, "unknown", verdicts(above, below, polarity))
 
 
-def unit_outcomes(frame, benchmark, polarity: str) -> np.ndarray:
+def unit_outcomes(frame, benchmark, polarity: str, band: tuple[float, float] | None = None) -> np.ndarray:
     """Each unit's outcome against ``benchmark`` (a value, or one per unit) from its value and interval;
     a suppressed unit is "suppressed", never classified on numbers nobody may see."""
-    outcome = classify(frame["value"], frame["ci_low"], frame["ci_high"], benchmark, polarity)
+    outcome = classify(frame["value"], frame["ci_low"], frame["ci_high"], benchmark, polarity, band)
     if "suppressed" in frame:
         outcome = np.where(np.asarray(frame["suppressed"], dtype=bool), "suppressed", outcome)
     return outcome
@@ -99,7 +133,7 @@ def rank_by_polarity(values, polarity: str) -> list[int | None]:
     """Ranks with 1 = best by the KPI's polarity; ties share the better rank; no rank without a value or a
     polarity."""
     series = pd.Series(np.asarray(values, dtype=float))
-    if polarity == "none":
+    if polarity not in ("higher", "lower"):  # no direction (or a band): no "best"
         return [None] * len(series)
     ranked = series.rank(ascending=polarity == "lower", method="min")
     return [None if np.isnan(r) else int(r) for r in ranked]

@@ -99,3 +99,20 @@ def test_pdf_without_a_cjk_font_is_a_clear_error(s_warehouse, hospital, monkeypa
     data = report(view(s_warehouse, hospital[2]))
     with raises_saying(UserFacingError, "fonts-noto-cjk"):
         report_pdf(data.frame, data.meta, "zh")
+
+
+def test_a_hospital_without_low_risk_deaths_is_never_worse_than_its_peers(s_warehouse):
+    # Issue 12, item 2: 0 deaths against peers at 0.0% was "差于" (an interval bound of 1.7e-18) on the page
+    # and in the PDF handed to the hospital.
+    catalog = get_catalog(s_warehouse)
+    seen = 0
+    for code, (district, consortium, level) in sorted(catalog.parents["institution"].items()):
+        if level not in ("tertiary", "secondary"):
+            continue
+        query = f"?district={district}" + (f"&consortium={consortium}" if consortium else "")
+        row = report(view(s_warehouse, f"{query}&institution={code}")).frame.set_index("kpi")
+        row = row.loc["low_risk_mortality"]
+        if row["value"] == 0:
+            seen += 1
+            assert row["ci_low"] == 0 and row["outcome"] != "worse", code
+    assert seen >= 2  # the demo city has several such hospitals

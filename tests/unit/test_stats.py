@@ -92,3 +92,48 @@ def test_indirect_standardisation_worked_example():
     assert ratio[0] == pytest.approx(1.0)
     assert low[0] < 1 < high[0]
     assert adjusted[0] == pytest.approx(0.02)
+
+
+def test_zero_and_full_proportions_have_exact_bounds_over_n_1_to_1000():
+    # Issue 12, item 2: 0/n's Wilson lower bound is exactly 0 and n/n's upper bound exactly 1 (the closed form
+    # left 1.7e-18 for 86 of n = 1…500), and the other bounds agree with scipy's Wilson interval.
+    n = np.arange(1, 1001)
+    scipy_zero = [stats.binomtest(0, int(trials)) for trials in n]
+    scipy_full = [stats.binomtest(int(trials), int(trials)) for trials in n]
+    for level in (0.95, 0.998):
+        low, high = wilson_interval(np.zeros_like(n), n, level)
+        low_full, high_full = wilson_interval(n, n, level)
+        assert (low == 0).all() and (high_full == 1).all()
+        zero = [r.proportion_ci(level, method="wilson") for r in scipy_zero]
+        full = [r.proportion_ci(level, method="wilson") for r in scipy_full]
+        assert all(ci.low == 0 for ci in zero) and all(ci.high == 1 for ci in full)
+        assert high == pytest.approx([ci.high for ci in zero], rel=1e-12)
+        assert low_full == pytest.approx([ci.low for ci in full], rel=1e-12)
+
+
+def test_wilson_agrees_with_scipy_for_every_count_of_small_n():
+    for trials in (1, 2, 3, 5, 8, 13, 21, 34):
+        k = np.arange(trials + 1)
+        low, high = wilson_interval(k, np.full_like(k, trials))
+        for successes in k:
+            ci = stats.binomtest(int(successes), trials).proportion_ci(0.95, method="wilson")
+            assert (low[successes], high[successes]) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def test_zero_events_have_an_exact_poisson_lower_bound_of_zero():
+    low, high = poisson_interval(np.zeros(5))
+    assert (low == 0).all() and high == pytest.approx([stats.chi2.ppf(0.975, 2) / 2] * 5)
+    low, _ = rate_interval([0, 0], [10.0, 1e6], level=0.998)
+    assert (low == 0).all()
+
+
+def test_a_zero_unit_is_never_worse_than_a_comparator_it_does_not_exceed():
+    # a hospital with 0 of n low-risk deaths against peers at 0.0%: never "worse" (DOMAIN.md §5), for any n
+    n = np.arange(1, 1001)
+    low, high = wilson_interval(np.zeros_like(n), n)
+    assert set(classify(np.zeros(len(n)), low, high, 0.0, "lower")) == {"similar"}
+    # the guard holds even for an interval that rounding put just above its own value
+    assert list(classify([0.0], [1e-18], [0.02], 0.0, "lower")) == ["similar"]
+    assert list(classify([1.0], [0.9], [1.0 - 1e-18], 1.0, "higher")) == ["similar"]
+    # a real excess is still found
+    assert list(classify([0.05], [0.02], [0.09], 0.0, "lower")) == ["worse"]
