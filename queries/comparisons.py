@@ -142,6 +142,17 @@ def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str], outside: s
     return out
 
 
+def kpi_band(kpi: Kpi, filters: Filters) -> tuple[float, float] | None:
+    """The band a band-polarity KPI is judged by in the year its period ends (None for the others)."""
+    return kpi.band(filters.end.year) if kpi.polarity == "band" and kpi.band else None
+
+
+def kpi_outcomes(frame: pd.DataFrame, benchmark, kpi: Kpi, filters: Filters) -> np.ndarray:
+    """Each unit's verdict against ``benchmark`` (a value or one per unit) by the KPI's polarity, or its place
+    in the KPI's band: ``stats.unit_outcomes`` with the band looked up, for every caller alike."""
+    return stats.unit_outcomes(frame, benchmark, kpi.polarity, kpi_band(kpi, filters))
+
+
 def benchmark(
     database_url: str, request: Request, comparator: Scope | None = None, level: float = 0.95
 ) -> tuple[pd.DataFrame, float]:
@@ -157,7 +168,7 @@ def benchmark(
     value = float(reference["value"].iloc[0]) if len(reference) else float("nan")
     out = units.copy()
     out["benchmark"] = value
-    out["outcome"] = stats.unit_outcomes(out, value, kpi.polarity)
+    out["outcome"] = kpi_outcomes(out, value, kpi, request.filters)
     return out, value
 
 
@@ -171,7 +182,7 @@ def trend(database_url: str, request: Request, grain: str = "month", min_points:
     direction = "flat"
     if significant:
         rising = slope > 0
-        if kpi.polarity == "none":
+        if kpi.polarity not in ("higher", "lower"):  # no direction, or a band
             direction = "rising" if rising else "falling"
         else:
             direction = "improving" if rising == (kpi.polarity == "higher") else "worsening"

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from queries.comparisons import earlier_periods
+from queries.comparisons import earlier_periods, kpi_outcomes
 from queries.execution import parallel
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.registry import REGISTRY
-from queries.kpi.stats import unit_outcomes
 from queries.panels import PanelData, cards, localise, panel, request, target_for
 from queries.selection import View, selection
 
@@ -74,7 +73,7 @@ def _scorecard(view: View) -> PanelData:
         # members are compared with their parent (the current selection), not with the city;
         # the same request as the card's: one shared (cached, single-flight) query serves both
         parent = earlier_periods(sel.database_url, request(sel, kpi_id)).iloc[0]
-        units["outcome"] = unit_outcomes(units, parent["value"], kpi.polarity)
+        units["outcome"] = kpi_outcomes(units, parent["value"], kpi, sel.filters)
         units["kpi"] = kpi_id
         units["target"] = target_for(sel, kpi_id)
         frames.append(units[[key, *SCORECARD_COLUMNS]])

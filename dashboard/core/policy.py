@@ -1,5 +1,5 @@
 """Local DRG payment policy as data: base rate, outlier thresholds, readmission interval, risk-level rule,
-level coefficients and grouper version, per pooling region and year, read from a TOML file the user can
+level coefficients and grouper version, per pooling region and year, and the capitation warning line, read from a TOML file the user can
 replace (``data/policy/drg_policy.toml`` or ``DASHBOARD_POLICY_FILE``).
 
 The file is read again whenever it changes; its fingerprint is part of every cached result's key, so a new
@@ -27,6 +27,8 @@ _NUMBERS = {
     "high_outlier_top_up": float,
     "readmission_days": int,
 }
+# Optional keys and their defaults: a file written before they existed stays valid.
+DEFAULT_CAPITATION_WARNING_LINE = 0.85  # capitation spend below 85% of the budget: a warning of 推诿
 
 
 class PolicyError(UserFacingError):
@@ -45,6 +47,8 @@ class YearPolicy:
     readmission_days: int
     risk_cut_points: tuple[float, float, float]
     level_coefficients: dict[str, float]
+    # capitation spend / budget below this is a warning of under-service (推诿); above 1 is overspend (超支不补)
+    capitation_warning_line: float = DEFAULT_CAPITATION_WARNING_LINE
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,17 @@ class PolicyBook:
 
     def covering(self, first_year: int, last_year: int) -> list[YearPolicy]:
         return [self.for_year(y) for y in range(first_year, last_year + 1)]
+
+
+def capitation_warning_line(year: int) -> float:
+    """The capitation warning line in force in ``year``: the policy file's, or the default where the file has
+    no entry for the year or there is no file (capitation needs no DRG policy); a malformed file is an error."""
+    try:
+        return get_policy().for_year(year).capitation_warning_line
+    except PolicyError as exc:
+        if exc.message.key in ("policy_no_year", "policy_missing_file"):
+            return DEFAULT_CAPITATION_WARNING_LINE
+        raise
 
 
 def _entry(raw: dict, path: str, entry: int) -> YearPolicy:
@@ -96,12 +111,20 @@ def _entry(raw: dict, path: str, entry: int) -> YearPolicy:
         raise PolicyError("policy_cut_points", **where)
     if set(coefficients) != set(LEVELS) or min(coefficients.values()) <= 0:
         raise PolicyError("policy_coefficients", levels=LEVELS, **where)
+    warning_line = raw.get("capitation_warning_line", DEFAULT_CAPITATION_WARNING_LINE)
+    if (
+        isinstance(warning_line, bool)
+        or not isinstance(warning_line, int | float)
+        or not 0 < warning_line < 1
+    ):
+        raise PolicyError("policy_warning_line", **where)
     return YearPolicy(
         region=str(raw["region"]),
         year=year,
         grouper_version=str(raw["grouper_version"]),
         risk_cut_points=cuts,
         level_coefficients=coefficients,
+        capitation_warning_line=float(warning_line),
         **numbers,
     )
 

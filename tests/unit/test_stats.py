@@ -14,6 +14,7 @@ from queries.kpi.stats import (
     indirect_standardisation,
     mean_interval,
     poisson_interval,
+    rank_by_polarity,
     rate_interval,
     trend_test,
     wilson_interval,
@@ -137,3 +138,11 @@ def test_a_zero_unit_is_never_worse_than_a_comparator_it_does_not_exceed():
     assert list(classify([1.0], [0.9], [1.0 - 1e-18], 1.0, "higher")) == ["similar"]
     # a real excess is still found
     assert list(classify([0.05], [0.02], [0.09], 0.0, "lower")) == ["worse"]
+
+
+def test_a_band_kpi_is_placed_in_its_band_not_ranked_by_a_direction():
+    # Issue 12, item 10: capitation spend is within budget, overspent (超支不补) or under the warning line (推诿?)
+    values = [0.80, 0.85, 0.97, 1.0, 1.02, np.nan]
+    expected = ["underuse", "within_budget", "within_budget", "within_budget", "overspend", "unknown"]
+    assert list(classify(values, [np.nan] * 6, [np.nan] * 6, 0.99, "band", band=(0.85, 1.0))) == expected
+    assert rank_by_polarity([0.8, 0.9, 1.1], "band") == [None, None, None]

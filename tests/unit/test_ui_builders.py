@@ -120,12 +120,14 @@ def test_the_policy_table_has_a_row_per_parameter_and_a_column_per_year():
             "readmission_days": [31, 31],
             "grouper_version": ["v1", "v1"],
             "risk_cut_points": ["-1, 0, 1", "-1, 0, 1"],
+            "capitation_warning_line": [0.85, 0.9],
         }
     )
     body = policy_table(frame, {"file": "drg_policy.toml"}, "zh")
     assert (
         "基础费率（元/权重）" in texts(body) and "10,500" in texts(body) and "drg_policy.toml" in texts(body)
     )
+    assert "按人头付费预警线" in texts(body) and "0.9" in texts(body)
 
 
 def test_flows_are_named_by_the_frame_or_the_catalogue():

@@ -41,7 +41,8 @@ class Kpi:
     definition_zh: str
     definition_en: str
     unit: str  # share | per100 | per_capita | yuan | days | count | index | weight | ratio
-    polarity: str  # higher | lower | none
+    # higher | lower | none | band (judged against a band of values, not a direction: see ``band``)
+    polarity: str
     ci: str  # wilson | rate | count | mean | none
     geography: str  # institution | residence
     source: str  # policy source
@@ -50,6 +51,9 @@ class Kpi:
     split: bool = False  # the denominator comes from another source, joined on the dimensions
     # Only residence breakdowns make sense: by institution it would divide part of a resident's care by all of it.
     residence_only: bool = False
+    # polarity "band": the year -> (bottom, top) of the band a value should lie in (capitation: the policy's
+    # warning line and 100% of the budget); outcomes are within_budget / overspend / underuse
+    band: Callable[[int], tuple[float, float]] | None = None
 
     @property
     def name(self) -> Name:
