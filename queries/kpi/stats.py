@@ -139,7 +139,59 @@ def rank_by_polarity(values, polarity: str) -> list[int | None]:
     return [None if np.isnan(r) else int(r) for r in ranked]
 
 
-def funnel_limits(kind: str, benchmark: float, denominators, level: float, spread: float | None = None):
+def funnel_standard_errors(kind: str, benchmark: float, denominators, spread: float | None = None):
+    """Each unit's standard error under the null (its true value is the benchmark), by its size: binomial
+    sqrt(p(1 − p) / n) for proportions, Poisson sqrt(λ / n) for rates per unit of denominator, s / sqrt(n)
+    for means."""
+    n = np.asarray(denominators, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "proportion":
+            return np.sqrt(benchmark * (1 - benchmark) / n)
+        if kind == "rate":
+            return np.sqrt(benchmark / n)
+        if kind == "mean":
+            return (spread or 0.0) / np.sqrt(n)
+    raise ValueError(f"unknown funnel kind {kind!r}")
+
+
+MIN_UNITS_FOR_OVERDISPERSION = 5  # fewer units cannot estimate a between-unit variance
+WINSORISE = 0.1  # Spiegelhalter (2005): z-scores are winsorised at 10% at each end before estimating φ
+
+
+def overdispersion(values, benchmark: float, standard_errors, trim: float = WINSORISE) -> tuple[float, float]:
+    """Spiegelhalter's (2005) overdispersion of units around a benchmark, as PHE's funnel tools estimate it.
+
+    z-scores (value − benchmark) / s are winsorised at ``trim`` at each end (the 10th and 90th percentiles,
+    linear interpolation), φ = Σz² / I, and the between-unit variance by DerSimonian–Laird:
+    τ² = (Iφ − (I − 1)) / (Σw − Σw² / Σw) with w = 1 / s², and 0 when Iφ ≤ I − 1 (no overdispersion).
+
+    Returns:
+        (φ, τ²); (nan, 0) with fewer than MIN_UNITS_FOR_OVERDISPERSION usable units.
+    """
+    y = np.asarray(values, dtype=float)
+    s = np.asarray(standard_errors, dtype=float)
+    ok = np.isfinite(y) & np.isfinite(s) & (s > 0)
+    y, s = y[ok], s[ok]
+    units = len(y)
+    if units < MIN_UNITS_FOR_OVERDISPERSION:
+        return float("nan"), 0.0
+    z = (y - benchmark) / s
+    low, high = np.percentile(z, [100 * trim, 100 * (1 - trim)])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    if units * phi <= units - 1:
+        return phi, 0.0
+    w = 1 / s**2
+    return phi, float((units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+
+
+def funnel_limits(
+    kind: str,
+    benchmark: float,
+    denominators,
+    level: float,
+    spread: float | None = None,
+    tau2: float = 0.0,
+):
     """Control limits around ``benchmark`` for units of size ``denominators``.
 
     Args:
@@ -148,9 +200,18 @@ def funnel_limits(kind: str, benchmark: float, denominators, level: float, sprea
         benchmark: the comparator value (a fraction for proportions, events per unit of denominator for rates).
         denominators: unit sizes along the funnel's x axis.
         level: 0.95 or 0.998.
+        tau2: a between-unit variance (``overdispersion``): when positive, the limits are Spiegelhalter's
+            additive random-effects limits, benchmark ± z·sqrt(s² + τ²); 0 gives the plain limits.
     """
     n = np.asarray(denominators, dtype=float)
     z = _z(level)
+    if tau2 > 0:
+        s = funnel_standard_errors(kind, benchmark, n, spread)
+        half = z * np.sqrt(s**2 + tau2)
+        low, high = benchmark - half, benchmark + half
+        if kind == "proportion":
+            return np.clip(low, 0, 1), np.clip(high, 0, 1)
+        return (np.maximum(low, 0), high) if kind == "rate" else (low, high)
     with np.errstate(invalid="ignore", divide="ignore"):
         if kind == "proportion":
             half = z * np.sqrt(benchmark * (1 - benchmark) / n)
@@ -164,6 +225,18 @@ def funnel_limits(kind: str, benchmark: float, denominators, level: float, sprea
             half = z * (spread or 0.0) / np.sqrt(n)
             return benchmark - half, benchmark + half
     raise ValueError(f"unknown funnel kind {kind!r}")
+
+
+def funnel_outcomes(value, low_limit, high_limit, polarity: str) -> np.ndarray:
+    """A funnel's verdict on each unit: outside its 99.8% limits above or below the benchmark, read through the
+    KPI's polarity by ``verdicts`` (the same reading as every other verdict); "unknown" without a value."""
+    value = np.asarray(value, dtype=float)
+    low_limit = np.asarray(low_limit, dtype=float)
+    high_limit = np.asarray(high_limit, dtype=float)
+    with np.errstate(invalid="ignore"):
+        above, below = value > high_limit, value < low_limit
+    unknown = np.isnan(value) | np.isnan(low_limit) | np.isnan(high_limit)
+    return np.where(unknown, "unknown", verdicts(above, below, polarity))
 
 
 def trend_test(values, weights=None, min_points: int = 5) -> tuple[float, float]:

@@ -11,8 +11,11 @@ from scipy import stats
 from queries.kpi.stats import (
     classify,
     funnel_limits,
+    funnel_outcomes,
+    funnel_standard_errors,
     indirect_standardisation,
     mean_interval,
+    overdispersion,
     poisson_interval,
     rank_by_polarity,
     rate_interval,
@@ -146,3 +149,41 @@ def test_a_band_kpi_is_placed_in_its_band_not_ranked_by_a_direction():
     expected = ["underuse", "within_budget", "within_budget", "within_budget", "overspend", "unknown"]
     assert list(classify(values, [np.nan] * 6, [np.nan] * 6, 0.99, "band", band=(0.85, 1.0))) == expected
     assert rank_by_polarity([0.8, 0.9, 1.1], "band") == [None, None, None]
+
+
+def test_overdispersion_by_hand_spiegelhalter_2005():
+    # Issue 12, item 9. Five units around p0 = 0.5, worked by hand:
+    #   n = 100, 400, 100, 400, 100 -> s = sqrt(0.25 / n) = 0.05, 0.025, 0.05, 0.025, 0.05
+    #   y = 0.40, 0.45, 0.50, 0.58, 0.65 -> z = -2, -2, 0, 3.2, 3.0
+    #   10th / 90th percentiles of z (linear): -2 and 3.0 + 0.6 × 0.2 = 3.12 -> winsorised 3.2 becomes 3.12
+    #   phi = (4 + 4 + 0 + 9.7344 + 9) / 5 = 5.34688
+    #   w = 1 / s² = 400, 1600, 400, 1600, 400: Σw = 4400, Σw² = 5,600,000
+    #   tau² = (5 × 5.34688 − 4) / (4400 − 5,600,000 / 4400) = 22.7344 / 3127.2727 = 0.00726972
+    n = np.array([100, 400, 100, 400, 100])
+    y = np.array([0.40, 0.45, 0.50, 0.58, 0.65])
+    s = funnel_standard_errors("proportion", 0.5, n)
+    assert s == pytest.approx([0.05, 0.025, 0.05, 0.025, 0.05])
+    phi, tau2 = overdispersion(y, 0.5, s)
+    assert phi == pytest.approx(5.34688) and tau2 == pytest.approx(0.00726972, rel=1e-6)
+    # the limits widen additively: 0.5 ± 3.0902 × sqrt(0.0025 + tau²) at n = 100
+    low, high = funnel_limits("proportion", 0.5, [100], 0.998, tau2=tau2)
+    assert (low[0], high[0]) == pytest.approx((0.194556, 0.805444), abs=1e-6)
+
+
+def test_no_overdispersion_means_the_plain_limits():
+    rng = np.random.default_rng(7)
+    n = np.full(40, 1000)
+    y = rng.binomial(n, 0.3) / n  # binomial noise only
+    phi, tau2 = overdispersion(y, 0.3, funnel_standard_errors("proportion", 0.3, n))
+    assert tau2 == 0 and phi < 1 + 3 * np.sqrt(2 / 40)
+    assert overdispersion(y[:4], 0.3, funnel_standard_errors("proportion", 0.3, n[:4]))[1] == 0  # too few
+    plain = funnel_limits("rate", 0.02, [1000], 0.998)
+    assert funnel_limits("rate", 0.02, [1000], 0.998, tau2=0.0) == plain
+
+
+def test_funnel_outcomes_read_the_polarity():
+    # above the upper limit is worse for a lower-is-better KPI (住院率), better for a higher-is-better one
+    value, low, high = [0.9, 0.5, 0.1], [0.3] * 3, [0.7] * 3
+    assert list(funnel_outcomes(value, low, high, "lower")) == ["worse", "similar", "better"]
+    assert list(funnel_outcomes(value, low, high, "higher")) == ["better", "similar", "worse"]
+    assert list(funnel_outcomes(value, low, high, "none")) == ["higher", "similar", "lower"]
