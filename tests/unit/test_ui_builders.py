@@ -15,6 +15,7 @@ from dashboard.ui.components.kpi_cards import cards_with_notice, kpi_card
 from dashboard.ui.components.scorecard import scorecard_panel
 from dashboard.ui.components.tables import outlier_cases, policy_table
 from dashboard.ui.figures.chronic import followup_bars
+from dashboard.ui.figures.common import funnel_plot
 from dashboard.ui.figures.districts import league_bars
 from dashboard.ui.figures.referrals import pair_lines, sankey
 from dashboard.ui.figures.settlement import surplus_bars
@@ -75,18 +76,46 @@ def test_group_drill_links_back_up_every_level_of_the_path():
 
 def test_funnel_lists_the_units_outside_its_limits():
     frame = _units(team_id=["T1", "T2"], name=["一队", "二队"]).assign(
-        **{"outside_99.8": [True, False], "chosen": [False, True]}
+        **{"outside_99.8": [True, False], "chosen": [False, True]}, outcome=["better", "similar"]
     )
-    meta = {
-        "benchmark": 0.4,
-        "sizes": [1, 100],
-        "limits": {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])},
-        "key": "team_id",
-        "level": "team",
-    }
-    body = funnel_with_outliers("chronic-funnel-team", frame, meta, "zh")
-    assert "一队: 50.0% (高于全市)" in texts(body) and "二队" not in texts(body.children[1])
+    group = {"group": None, "benchmark": 0.4, "sizes": [1, 100], "phi": float("nan"), "tau2": 0.0}
+    group["limits"] = {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])}
+    meta = {"groups": [group], "key": "team_id", "level": "team", "comparator": {"kind": "city"}}
+    body = funnel_with_outliers("chronic-funnel-team", frame, meta, "zh", "比较对象：全市。")
+    assert "一队: 50.0% (优于)" in texts(body) and "二队" not in texts(body.children[1])
+    assert "比较对象：全市" in texts(body)
     assert graphs(body)[0].figure.data[-1].marker.line.width == (0.5, 3)
+
+
+def test_funnel_points_take_their_colour_from_the_outcome_not_the_side():
+    # Issue 12, item 7: a unit above the benchmark of a lower-is-better KPI (住院率) is worse: red, not green
+    frame = _units(district_code=["DA", "DB"], name=["甲区", "乙县"]).assign(
+        **{"outside_99.8": [True, True]}, outcome=["worse", "better"]
+    )
+    group = {"group": None, "benchmark": 0.4, "sizes": [1, 100], "phi": float("nan"), "tau2": 0.0}
+    group["limits"] = {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])}
+    meta = {"groups": [group], "comparator": {"kind": "city"}}
+    figure = funnel_plot(frame, meta, "district_code", "per100", "zh", "district")
+    assert figure.data[-1].marker.color == ("#dc3545", "#198754")  # 0.5 > 0.4 and worse: red
+
+
+def test_a_funnel_per_level_titled_by_the_level():
+    frame = _units(institution_id=["I1", "I2"], name=["甲卫生院", "乙医院"]).assign(
+        **{"outside_99.8": [False, False]},
+        outcome=["similar", "similar"],
+        comparator_group=["thc", "tertiary"],
+    )
+    groups = [
+        {"group": g, "benchmark": b, "sizes": [1, 100], "phi": 1.0, "tau2": 0.0}
+        for g, b in (("tertiary", 0.5), ("thc", 0.3))
+    ]
+    for group in groups:
+        group["limits"] = {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])}
+    meta = {"groups": groups, "comparator": {"kind": "city", "grouped_by": "level"}}
+    figure = funnel_plot(frame, meta, "institution_id", "share", "zh", "institution")
+    assert [a.text for a in figure.layout.annotations] == ["三级医院", "乡镇卫生院"]
+    points = [d for d in figure.data if d.mode == "markers"]
+    assert [list(p.y) for p in points] == [[0.3], [0.5]]  # each unit in its own level's funnel
 
 
 def test_the_case_list_rounds_costs_and_names_its_columns():
