@@ -9,6 +9,7 @@ from queries.comparisons import earlier_periods, kpi_outcomes
 from queries.execution import parallel
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.registry import REGISTRY
+from queries.kpi.stats import target_met
 from queries.panels import PanelData, cards, localise, panel, request, target_for
 from queries.selection import View, selection
 
@@ -32,6 +33,7 @@ SCORECARD_COLUMNS = [
     "denominator",
     "outcome",
     "target",
+    "target_met",
     "value_previous",
     "suppressed",
 ]
@@ -76,6 +78,9 @@ def _scorecard(view: View) -> PanelData:
         units["outcome"] = kpi_outcomes(units, parent["value"], kpi, sel.filters)
         units["kpi"] = kpi_id
         units["target"] = target_for(sel, kpi_id)
+        units["target_met"] = target_met(
+            units["value"], units["target"].iloc[0] if len(units) else None, kpi.polarity
+        )
         frames.append(units[[key, *SCORECARD_COLUMNS]])
         change = units["value"] - units["value_previous"]
         half = (units["ci_high"] - units["ci_low"]) / 2

@@ -21,6 +21,7 @@ from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import DIMENSIONS, Filters
 from queries.kpi.registry import REGISTRY, Kpi
+from queries.kpi.stats import target_met
 from queries.kpi.targets import read_targets, target_in
 from queries.selection import Selection, View, city_filters, selection, since_data_start, whole_quarters
 
@@ -213,6 +214,7 @@ def _card(sel: Selection, kpi_id: str) -> dict:
         # the city is its own benchmark; a band (capitation against its budget) judges the city too
         card["outcome"] = str(outcome[0]) if sel.level or band else "city"
         card["band"] = band
+        card["target_met"] = target_met([card["value"]], card["target"], kpi.polarity)[0]
     except NotApplicable as exc:
         card.update(error=exc.message)
     return card

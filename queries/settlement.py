@@ -16,6 +16,7 @@ from queries.comparisons import kpi_band, kpi_outcomes
 from queries.kpi.builder import output_column
 from queries.kpi.filters import make_filters
 from queries.kpi.registry import REGISTRY
+from queries.kpi.stats import sign_outcomes
 from queries.panels import PanelData, cards, members, panel, values
 from queries.selection import View, selection
 
@@ -40,6 +41,9 @@ def surplus_by(view: View, by: str) -> PanelData:
     def compute():
         frame = values(selection(view), "drg_surplus", (by,)).dropna(subset=["value"])
         frame = frame[frame.iloc[:, 0].notna()]
+        frame["outcome"] = sign_outcomes(
+            frame["value"], REGISTRY["drg_surplus"].polarity
+        )  # surplus or deficit
         ranked = pd.concat([frame.nsmallest(TOP, "value"), frame.nlargest(TOP, "value")]).drop_duplicates()
         ranked = ranked.sort_values("value", ascending=False).reset_index(drop=True)
         return PanelData(ranked, {"by": by, "key": output_column(by), "top": 2 * TOP})
@@ -56,6 +60,7 @@ def surplus_by_unit(view: View) -> PanelData:
         if data.empty:
             return data
         frame = data.frame.sort_values("value", ascending=False).reset_index(drop=True)
+        frame["outcome"] = sign_outcomes(frame["value"], REGISTRY["drg_surplus"].polarity)
         return PanelData(frame, {**data.meta, "top": 2 * TOP})
 
     return panel("settlement.surplus.units", view, compute)

@@ -88,6 +88,27 @@ def verdicts(above, below, polarity: str) -> np.ndarray:
     return np.where(above, "higher", np.where(below, "lower", "similar"))
 
 
+def sign_outcomes(values, polarity: str) -> np.ndarray:
+    """A total judged by its sign (a surplus above 0, a deficit below), read through the KPI's polarity."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        labels = verdicts(values > 0, values < 0, polarity)
+    return np.where(np.isnan(values), "unknown", labels)
+
+
+def target_met(values, target, polarity: str) -> list[bool | None]:
+    """Whether each value meets a yearly target by the KPI's polarity (at most the target where lower is
+    better, at least it otherwise); None without a value or a target, or for a band KPI."""
+    if target is None or polarity == "band" or target != target:
+        return [None] * len(np.atleast_1d(values))
+    out = []
+    for value in np.atleast_1d(np.asarray(values, dtype=float)):
+        out.append(
+            None if np.isnan(value) else bool(value <= target if polarity == "lower" else value >= target)
+        )
+    return out
+
+
 def band_outcomes(value, band: tuple[float, float]) -> np.ndarray:
     """A KPI judged against a band rather than a direction (capitation spend against its budget): above the
     band's top is "overspend", below its bottom (the warning line) "underuse", inside it "within_budget"."""

@@ -19,6 +19,8 @@ from queries.kpi.stats import (
     poisson_interval,
     rank_by_polarity,
     rate_interval,
+    sign_outcomes,
+    target_met,
     trend_test,
     wilson_interval,
 )
@@ -187,3 +189,15 @@ def test_funnel_outcomes_read_the_polarity():
     assert list(funnel_outcomes(value, low, high, "lower")) == ["worse", "similar", "better"]
     assert list(funnel_outcomes(value, low, high, "higher")) == ["better", "similar", "worse"]
     assert list(funnel_outcomes(value, low, high, "none")) == ["higher", "similar", "lower"]
+
+
+def test_targets_and_signs_are_read_through_the_polarity():
+    assert target_met([0.6, 0.4, np.nan], 0.5, "higher") == [True, False, None]
+    assert target_met([0.6, 0.4], 0.5, "lower") == [False, True]
+    assert target_met([0.9], None, "higher") == [None] and target_met([0.9], 1.0, "band") == [None]
+    assert list(sign_outcomes([100.0, -5.0, 0.0, np.nan], "higher")) == [
+        "better",
+        "worse",
+        "similar",
+        "unknown",
+    ]

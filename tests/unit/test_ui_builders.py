@@ -22,6 +22,7 @@ from dashboard.ui.figures.settlement import surplus_bars
 from dashboard.ui.figures.visits import flow_matrix
 from dashboard.ui.words import unit_names
 from queries.definitions import REGISTRY
+from queries.kpi.stats import sign_outcomes
 from tests.support import graphs, texts
 
 
@@ -203,6 +204,7 @@ def test_surplus_is_green_and_deficit_red():
             "suppressed": False,
         }
     )
+    frame["outcome"] = sign_outcomes(frame["value"], "higher")  # as the query layer reads a surplus
     bars = surplus_bars(frame, {"key": "drg_code", "top": 30}, "zh").data[0]
     assert list(bars.marker.color) == ["#dc3545", "#198754"]  # drawn bottom-up: the deficit last in the list
 

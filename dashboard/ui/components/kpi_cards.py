@@ -26,10 +26,10 @@ BADGE = {
 
 
 def _target_status(card: dict) -> tuple[str, str] | None:
-    target, value, polarity = card.get("target"), card.get("value"), card["kpi_obj"].polarity
-    if target is None or value is None or polarity not in ("higher", "lower", "none"):
-        return None  # a band KPI is judged by its band, not by a one-sided target
-    met = value >= target if polarity != "lower" else value <= target
+    """Met or not (the query layer's verdict, by the KPI's polarity); nothing without a target."""
+    met = card.get("target_met")
+    if met is None:
+        return None
     return ("met", "text-success") if met else ("not_met", "text-danger")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -101,6 +100,6 @@ def budget_and_spend(frame: pd.DataFrame, key: str, lang: str, drill_level: str 
 
 
 def surplus_bars(frame: pd.DataFrame, meta: dict, lang: str, drill_level: str | None = None) -> go.Figure:
-    """Surplus (green) or deficit (red) per unit, group or department, largest first."""
-    signed = frame.assign(outcome=np.where(frame["value"] >= 0, "better", "worse"))
-    return unit_bars(signed, meta["key"], "yuan", lang, drill_level, top=meta["top"])
+    """Surplus (green) or deficit (red) per unit, group or department, largest first: the colour is the
+    frame's outcome (the query layer reads the sign through the surplus's polarity)."""
+    return unit_bars(frame, meta["key"], "yuan", lang, drill_level, top=meta["top"])
