@@ -272,3 +272,47 @@ def funnel_groups(
         )
     out = pd.concat(parts) if parts else units.assign(outcome=[])
     return out.sort_index().reset_index(drop=True), groups
+
+
+FUNNEL_COLUMNS = {
+    "limit_low_95": "funnel_low_95",
+    "limit_high_95": "funnel_high_95",
+    "limit_low_99.8": "funnel_low_998",
+    "limit_high_99.8": "funnel_high_998",
+    "outcome": "funnel_outcome",
+}
+
+
+def comparison_table(
+    database_url: str,
+    request: Request,
+    comparator: str | None = None,
+    adjust: str = "crude",
+    limits: str | None = None,
+) -> pd.DataFrame:
+    """The command line's twin of the district page and the funnels: the request's units with the result
+    columns first (standardised: the adjusted rate as ``value`` with its interval, the unit's own events and
+    people as numerator and denominator), then the O/E columns (standardised), then the comparator and the
+    outcome (with ``comparator``), then each unit's funnel limits at its size and its funnel verdict (with
+    ``limits``; on the ratio's scale when standardised). Without a comparator the city is the reference."""
+    kpi = get_kpi(request.kpi_id)
+    frame, _meta = compare_units(database_url, request, kind_of(comparator), adjust)
+    key = frame.columns[0] if request.by else None
+    columns = [c for c in frame.columns if c not in (*COMPARATOR_COLUMNS, "outcome", "comparator_ratio")]
+    if comparator:
+        columns += [
+            *COMPARATOR_COLUMNS,
+            *(["comparator_ratio"] if adjust == "standardised" else []),
+            "outcome",
+        ]
+    table = frame[columns].copy()
+    if limits:
+        if key is None:
+            raise NotApplicable("comparator_needs_units")
+        x, y = ("expected", "ratio") if adjust == "standardised" else ("denominator", "value")
+        units, groups = funnel_groups(frame, kpi, limits, x, y)
+        tau2 = {g["group"] or "": g["tau2"] for g in groups}
+        funnel = units[[key, *FUNNEL_COLUMNS]].rename(columns=FUNNEL_COLUMNS)
+        funnel["funnel_tau2"] = [tau2.get(g or "", 0.0) for g in units["comparator_group"]]
+        table = table.merge(funnel, on=key, how="left")
+    return table

@@ -182,3 +182,71 @@ def test_institutions_are_compared_within_their_level(s_warehouse):
         assert row.comparator == pytest.approx(
             _city(s_warehouse, "avg_outpatient_cost", level=row.comparator_group)
         )
+
+
+@pytest.mark.parametrize(
+    ("query", "args"),
+    [
+        (
+            "?kpi=hospitalization_rate&adjust=standardised",
+            ["hospitalization_rate", "--by", "district", "--adjust", "standardised", "--comparator", "city"],
+        ),
+        (
+            "?kpi=htn_control_rate&adjust=standardised&compare=peer",
+            ["htn_control_rate", "--by", "district", "--adjust", "standardised", "--comparator", "peers"],
+        ),
+        (
+            "?kpi=avg_outpatient_cost&district=990122&consortium=C04&compare=parent",
+            [
+                *("avg_outpatient_cost", "--by", "institution", "--where", "district=990122"),
+                *("--where", "consortium=C04", "--comparator", "parent"),
+            ],
+        ),
+    ],
+)
+def test_the_command_line_prints_what_the_league_shows(s_warehouse, query, args):
+    # Issue 12: every number of the district page has a command-line twin (--adjust, --comparator)
+    page = panel_data("districts-league", query, s_warehouse).frame
+    key = page.columns[0]
+    cli = cli_json(s_warehouse, *args).set_index(key)
+    assert list(cli.columns[:7]) == [
+        "name",
+        "numerator",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        "suppressed",
+    ]
+    tail = ["comparator_kind", "comparator_name", "comparator_group", "comparator"]
+    tail += ["comparator_ratio", "outcome"] if "standardised" in args else ["outcome"]
+    assert list(cli.columns[-len(tail) :]) == tail  # new columns at the end
+    page = page.set_index(key)
+    for column in ("value", "ci_low", "ci_high", "numerator", "denominator", "comparator"):
+        assert page[column].to_dict() == pytest.approx(cli.loc[page.index, column].to_dict(), nan_ok=True), (
+            column
+        )
+    assert page["outcome"].to_dict() == cli.loc[page.index, "outcome"].to_dict()
+    if "standardised" in args:  # the O/E columns at the end
+        assert page["ratio"].to_dict() == pytest.approx(cli.loc[page.index, "ratio"].to_dict())
+
+
+def test_the_command_line_prints_what_the_funnel_shows(s_warehouse):
+    for limits in ("overdispersed", "plain"):
+        data = panel_data("districts-funnel", f"?kpi=primary_care_visit_share&limits={limits}", s_warehouse)
+        cli = cli_json(
+            s_warehouse,
+            "primary_care_visit_share",
+            "--by",
+            "district",
+            "--comparator",
+            "city",
+            "--limits",
+            limits,
+        ).set_index("district_code")
+        page = data.frame.set_index("district_code")
+        assert page["outcome"].to_dict() == cli.loc[page.index, "funnel_outcome"].to_dict()
+        assert page["limit_high_99.8"].to_dict() == pytest.approx(
+            cli.loc[page.index, "funnel_high_998"].to_dict()
+        )
+        assert list(cli["funnel_tau2"]) == pytest.approx([data.meta["groups"][0]["tau2"]] * len(cli))
