@@ -40,7 +40,7 @@ SPECS = {
         lambda data, state: figures.district_map(
             data.frame, data.meta, REGISTRY[data.meta["kpi"]], state.lang
         ),
-        note=notes.fixed("map_note"),
+        note=notes.district_map,
     ),
     "districts-tartan": PanelSpec(
         q.tartan,

@@ -102,6 +102,13 @@ def funnel(data, lang: str, unit: str | None = None) -> str:
     return " ".join(lines)
 
 
+def district_map(data, lang: str) -> str:
+    """The tile map's colours are the league table's outcomes: against which comparator, and how to draw real
+    boundaries."""
+    said = t("tartan_comparator", lang, comparator=comparator(data.meta.get("comparator"), lang))
+    return f"{said} · {t('map_note', lang)}"
+
+
 def district_funnel(data, lang: str) -> str:
     return funnel(data, lang)
 

@@ -125,6 +125,7 @@ def test_funnel_colours_follow_the_polarity_like_the_league_and_the_map(s_wareho
     }
     for code, row in outside.iterrows():
         assert colours[code] == OUTCOME_COLORS[row["outcome"]]
+    assert "比较对象：全市" in texts(draw_panel("districts-map", query, s_warehouse))  # the tiles say it too
 
 
 def test_one_comparator_per_view_whatever_the_method_and_named(s_warehouse):
