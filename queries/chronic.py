@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard.core.messages import Message
 from dashboard.core.state import ViewState
-from queries.comparators import compare_units, funnel_groups, kind_of
+from queries.comparators import compare_units, compared_funnel, kind_of
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.registry import REGISTRY
 from queries.kpi.sources import Window
@@ -95,14 +95,14 @@ def control_funnel(view: View, level: str) -> PanelData:
         peers_of = {"institution": ("institution", "team", "doctor"), "team": ("team", "doctor")}[level]
         chosen = getattr(view.state, level) if sel.level in peers_of else ""
         filters = sel.filters.without(*peers_of) if chosen else sel.filters
-        frame, comparator = compare_units(
+        units, groups, comparator, _frame = compared_funnel(
             view.database_url,
             request(sel, kpi.id, (level,), filters),
             kind_of(view.state.compare),
             "crude",
+            view.state.limits,
             view.state.lang,
         )
-        units, groups = funnel_groups(frame, kpi, view.state.limits)
         key = output_column(level)
         units = units.assign(kpi=kpi.id)
         units["chosen"] = units[key] == chosen

@@ -199,7 +199,7 @@ def _standardised(database_url, request, kpi, kind, scope, groups, grouped_by, l
         frame["comparator_group"] = [groups.get(c) for c in frame[key]] if groups else None
         frame["comparator"] = frame["reference_crude"]
         if peers:  # each group's pooled O/E over its units city-wide, on the city's scale
-            city = standardised(database_url, replace(request, filters=scope), level, scope)
+            city = standardised(database_url, replace(request, filters=scope), level, scope, withhold=False)
             city["group"] = city[key].map(groups)
             sums = city.groupby("group")[["observed", "expected"]].sum()
             ratio = sums["observed"] / sums["expected"]
@@ -213,14 +213,21 @@ def _standardised(database_url, request, kpi, kind, scope, groups, grouped_by, l
 
 
 def funnel_groups(
-    frame: pd.DataFrame, kpi: Kpi, limits: str = DEFAULT_LIMITS, x: str = "denominator", y: str = "value"
+    frame: pd.DataFrame,
+    kpi: Kpi,
+    limits: str = DEFAULT_LIMITS,
+    x: str = "denominator",
+    y: str = "value",
+    population: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Control limits for the units of ``frame`` (from ``compare_units``), one funnel per comparator group,
     around the group's comparator, and each unit's verdict by its 99.8% limits.
 
     ``x`` is the units' size (people, cases, or expected events of a standardised rate) and ``y`` their value
     (a rate in the KPI's unit, or an O/E ratio); ``limits`` "overdispersed" widens the limits by Spiegelhalter's
-    additive random effects where the units are overdispersed, "plain" never does.
+    additive random effects where the units are overdispersed, "plain" never does. The between-unit variance
+    is estimated over ``population`` (every unit of the comparator: the city's, when the funnel shows one
+    district's), by default the units shown.
 
     Returns:
         (units with outside_95, outside_99.8, the 99.8% limits at their size and ``outcome``; one dict per
@@ -231,22 +238,34 @@ def funnel_groups(
     if kind is None:
         raise NotApplicable("no_funnel", kpi=kpi.name)
     factor = 1.0 if ratio else kpi.factor
-    units = frame[~frame["suppressed"].astype(bool)].dropna(subset=[y, x])
-    units = units[units[x] > 0].copy()
+
+    def usable(rows: pd.DataFrame) -> pd.DataFrame:
+        rows = rows[~rows["suppressed"].astype(bool)].dropna(subset=[y, x])
+        return rows[rows[x] > 0].copy()
+
+    units = usable(frame)
+    population = units if population is None else usable(population)
     centre = "comparator_ratio" if ratio else "comparator"
     groups, parts = [], []
     for (group, benchmark), part in units.groupby(
         [units["comparator_group"].fillna(""), units[centre]], sort=True, dropna=False
     ):
         part = part.copy()
-        size, value, target = part[x].to_numpy(float), part[y].to_numpy(float) / factor, benchmark / factor
+        size, target = part[x].to_numpy(float), benchmark / factor
+        peers = population[population["comparator_group"].fillna("") == group]
+        peers = part if peers.empty else peers
         spread = None
         if kind == "mean":  # the unit-level standard deviation, from the units' own intervals
-            spread = float(np.nanmedian((part["ci_high"] - part["ci_low"]) / (2 * 1.96) * np.sqrt(size)))
+            spread = float(
+                np.nanmedian(
+                    (peers["ci_high"] - peers["ci_low"]) / (2 * 1.96) * np.sqrt(peers[x].astype(float))
+                )
+            )
         phi, tau2 = float("nan"), 0.0
         if limits == "overdispersed":
-            errors = stats.funnel_standard_errors(kind, target, size, spread)
-            phi, tau2 = stats.overdispersion(value, target, errors)
+            peer_size = peers[x].to_numpy(float)
+            errors = stats.funnel_standard_errors(kind, target, peer_size, spread)
+            phi, tau2 = stats.overdispersion(peers[y].to_numpy(float) / factor, target, errors)
         sizes = np.unique(np.geomspace(max(1.0, size.min()), max(2.0, size.max()), 60))
         drawn = {}
         for label, lv in stats.LEVELS.items():
@@ -274,6 +293,34 @@ def funnel_groups(
     return out.sort_index().reset_index(drop=True), groups
 
 
+def compared_funnel(
+    database_url: str,
+    request: Request,
+    kind: str = "city",
+    adjust: str = "crude",
+    limits: str = DEFAULT_LIMITS,
+    lang: str = "zh",
+) -> tuple[pd.DataFrame, list[dict], dict, pd.DataFrame]:
+    """The request's units on funnels around the comparator (``compare_units`` then ``funnel_groups``), the
+    overdispersion estimated over every unit of the comparator (the city's units of the same kind when the
+    comparator is the city or peers, the units shown when it is the parent).
+
+    Returns:
+        (funnel units, groups, comparator meta, the compared units with the suppressed ones).
+    """
+    kpi = get_kpi(request.kpi_id)
+    frame, meta = compare_units(database_url, request, kind, adjust, lang)
+    x, y = ("expected", "ratio") if adjust == "standardised" else ("denominator", "value")
+    population = None
+    scope = city_filters(request.filters)
+    if limits == "overdispersed" and meta["kind"] != "parent" and scope != request.filters:
+        population, _ = compare_units(
+            database_url, replace(request, filters=scope), meta["kind"], adjust, lang
+        )
+    units, groups = funnel_groups(frame, kpi, limits, x, y, population)
+    return units, groups, meta, frame
+
+
 FUNNEL_COLUMNS = {
     "limit_low_95": "funnel_low_95",
     "limit_high_95": "funnel_high_95",
@@ -295,7 +342,6 @@ def comparison_table(
     people as numerator and denominator), then the O/E columns (standardised), then the comparator and the
     outcome (with ``comparator``), then each unit's funnel limits at its size and its funnel verdict (with
     ``limits``; on the ratio's scale when standardised). Without a comparator the city is the reference."""
-    kpi = get_kpi(request.kpi_id)
     frame, _meta = compare_units(database_url, request, kind_of(comparator), adjust)
     key = frame.columns[0] if request.by else None
     columns = [c for c in frame.columns if c not in (*COMPARATOR_COLUMNS, "outcome", "comparator_ratio")]
@@ -309,8 +355,9 @@ def comparison_table(
     if limits:
         if key is None:
             raise NotApplicable("comparator_needs_units")
-        x, y = ("expected", "ratio") if adjust == "standardised" else ("denominator", "value")
-        units, groups = funnel_groups(frame, kpi, limits, x, y)
+        units, groups, _meta, _frame = compared_funnel(
+            database_url, request, kind_of(comparator), adjust, limits
+        )
         tau2 = {g["group"] or "": g["tau2"] for g in groups}
         funnel = units[[key, *FUNNEL_COLUMNS]].rename(columns=FUNNEL_COLUMNS)
         funnel["funnel_tau2"] = [tau2.get(g or "", 0.0) for g in units["comparator_group"]]

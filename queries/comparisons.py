@@ -178,14 +178,19 @@ def trend(database_url: str, request: Request, grain: str = "month", min_points:
 
 
 def standardised(
-    database_url: str, request: Request, level: float = 0.95, reference: Filters | None = None
+    database_url: str,
+    request: Request,
+    level: float = 0.95,
+    reference: Filters | None = None,
+    withhold: bool = True,
 ) -> pd.DataFrame:
     """Indirect standardisation by age band × sex: O/E ratio with exact Poisson CI and the adjusted rate.
 
     Reference rates per stratum, and the crude rate that scales the adjusted rate, are those of ``reference``
     (the comparator's population over the same period): by default the request's filters without its
     breakdown. Applies to resident-based rates and to chronic-disease control. A cell with 1–4 observed
-    events (or, for a proportion, 1–4 people) shows no number at all, as everywhere.
+    events (or, for a proportion, 1–4 people) shows no number at all, as everywhere (``withhold=False`` keeps
+    them, for arithmetic that is never shown as it is).
     """
     kpi = get_kpi(request.kpi_id)
     if kpi.unit not in ("share", "per100", "per_capita") or kpi.denominator is None:
@@ -225,7 +230,8 @@ def standardised(
     totals["suppressed"] = suppressed
     derived = ["observed", "expected", "denominator", "crude", "ratio", "ratio_low", "ratio_high"]
     derived += ["adjusted", "adjusted_low", "adjusted_high"]
-    totals.loc[suppressed, derived] = np.nan  # a withheld count and everything derived from it
+    if withhold:
+        totals.loc[suppressed, derived] = np.nan  # a withheld count and everything derived from it
     totals["method"] = (
         "indirect_age_sex"  # indirect standardisation by age band × sex, reference = the comparator, same period
     )

@@ -17,7 +17,7 @@ from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.paths import DATA_DIR, REFERENCE_DIR
 from dashboard.core.state import ViewState
-from queries.comparators import compare_units, funnel_groups, kind_of
+from queries.comparators import compare_units, compared_funnel, kind_of
 from queries.comparisons import trend
 from queries.kpi import stats
 from queries.kpi.builder import NotApplicable, output_column
@@ -135,12 +135,20 @@ def funnel_view(view: View) -> PanelData:
 
     def compute():
         kpi = REGISTRY[kpi_of(view.state)]
-        _sel, level, frame, comparator = _compared(view, kpi.id)
+        sel = selection(view)
+        level = sel.child
         if level is None:
-            return PanelData(message=comparator["message"])
-        standardised = comparator["method"] == "standardised"
-        x_axis, y = ("expected", "ratio") if standardised else ("denominator", "value")
-        units, groups = funnel_groups(frame, kpi, view.state.limits, x_axis, y)
+            return PanelData(message=Message.of("nothing_below_doctor"))
+        standardised = view.state.adjust == "standardised"
+        units, groups, comparator, _frame = compared_funnel(
+            view.database_url,
+            request(sel, kpi.id, (level,)),
+            kind_of(view.state.compare),
+            view.state.adjust or "crude",
+            view.state.limits,
+            view.state.lang,
+        )
+        x_axis = "expected" if standardised else "denominator"
         if standardised:  # the funnel plots O/E against expected events
             units = units.assign(value=units["ratio"], ci_low=units["ratio_low"], ci_high=units["ratio_high"])
             units = units.assign(denominator=units["expected"])

@@ -263,11 +263,20 @@ def funnel_plot(
     figure.update_xaxes(title=x_title or t("denominator", lang), separatethousands=True)
     figure.update_yaxes(**axis_format(unit))
     figure.update_annotations(font_size=12)
+    if len(groups) == 1:
+        return styled(
+            figure,
+            legend={"orientation": "h", "y": 1.12, "x": 0},
+            margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        )
+    # several funnels: their titles on top, the legend underneath, one x title at the bottom
+    figure.update_xaxes(title=None)
+    figure.update_xaxes(title=x_title or t("denominator", lang), row=rows)
     return styled(
         figure,
-        height=320 if rows == 1 else 260 * rows,
-        legend={"orientation": "h", "y": 1.12 if rows == 1 else 1.06, "x": 0},
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        height=300 * rows + 60,
+        legend={"orientation": "h", "y": -0.18 if rows == 1 else -0.08, "x": 0, "yanchor": "top"},
+        margin={"l": 40, "r": 10, "t": 40, "b": 60},
     )
 
 
