@@ -241,6 +241,12 @@ def test_chronic_funnels_centre_on_the_comparator_they_name(s_warehouse):
         draw_panel("chronic-funnel-institution", "?district=990121", s_warehouse)
     )
     assert "全市" not in t("funnel_hint", "zh")  # the hint no longer claims a comparator of its own
+    # the overdispersion is the city's (every unit of the comparator), not the county's six centres'
+    city = {
+        g["group"]: g["tau2"]
+        for g in panel_data("chronic-funnel-institution", "", s_warehouse).meta["groups"]
+    }
+    assert {g["group"]: g["tau2"] for g in data.meta["groups"]} == {"thc": city["thc"]}
     query = "?district=990121&compare=parent"
     data = panel_data("chronic-funnel-team", query, s_warehouse)
     for group in data.meta["groups"]:
