@@ -269,14 +269,12 @@ def funnel_plot(
             legend={"orientation": "h", "y": 1.12, "x": 0},
             margin={"l": 40, "r": 10, "t": 40, "b": 40},
         )
-    # several funnels: their titles on top, the legend underneath, one x title at the bottom
-    figure.update_xaxes(title=None)
-    figure.update_xaxes(title=x_title or t("denominator", lang), row=rows)
+    # several funnels: their titles on top, the axis titles under them, the legend under those
     return styled(
         figure,
-        height=300 * rows + 60,
-        legend={"orientation": "h", "y": -0.18 if rows == 1 else -0.08, "x": 0, "yanchor": "top"},
-        margin={"l": 40, "r": 10, "t": 40, "b": 60},
+        height=300 * rows + 80,
+        legend={"orientation": "h", "y": -0.3 if rows == 1 else -0.12, "x": 0, "yanchor": "top"},
+        margin={"l": 40, "r": 10, "t": 40, "b": 80},
     )
 
 
