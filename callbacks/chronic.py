@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from callbacks.panels import PanelSpec, cards_spec, register_panels
-from dashboard.ui import notes
+from dataclasses import replace
+
+from dash import Input, Output, State
+
+from callbacks.panels import PanelSpec, cards_spec, checked_query, register_panels, view_state
+from dashboard.ui import ids, notes
 from dashboard.ui.components.composed import funnel_with_outliers
 from dashboard.ui.figures import chronic as figures
 from dashboard.ui.figures import common
@@ -18,12 +22,18 @@ SPECS = {
     "chronic-funnel-institution": PanelSpec(
         lambda view: q.control_funnel(view, "institution"),
         lambda data, state: funnel_with_outliers(
-            "chronic-funnel-institution", data.frame, data.meta, state.lang
+            "chronic-funnel-institution",
+            data.frame,
+            data.meta,
+            state.lang,
+            notes.funnel(data, state.lang, "share"),
         ),
     ),
     "chronic-funnel-team": PanelSpec(
         lambda view: q.control_funnel(view, "team"),
-        lambda data, state: funnel_with_outliers("chronic-funnel-team", data.frame, data.meta, state.lang),
+        lambda data, state: funnel_with_outliers(
+            "chronic-funnel-team", data.frame, data.meta, state.lang, notes.funnel(data, state.lang, "share")
+        ),
     ),
     "chronic-trends": PanelSpec(
         q.trends,
@@ -39,7 +49,7 @@ SPECS = {
             data.meta["method"],
             data.meta["level"],
         ),
-        note=notes.fixed("standardised_note"),
+        note=notes.standardised,
     ),
     "chronic-followups": PanelSpec(
         q.followup_completeness,
@@ -53,5 +63,23 @@ SPECS = {
 }
 
 
+def controls_to_url(compare, limits, search):
+    """The page's comparator and funnel limits, written into the URL like the filter bar's."""
+    state = view_state(search)
+    new = replace(
+        state,
+        compare=compare if compare in ("parent", "peer") else "",
+        limits="plain" if limits == "plain" else "overdispersed",
+    )
+    return checked_query(new, search)
+
+
 def register(app, settings) -> None:
     register_panels(app, SPECS)
+    app.callback(
+        Output(ids.PAGES_LOCATION, "search", allow_duplicate=True),
+        Input(ids.CHRONIC_COMPARE, "value"),
+        Input(ids.CHRONIC_LIMITS, "value"),
+        State(ids.PAGES_LOCATION, "search"),
+        prevent_initial_call=True,
+    )(controls_to_url)

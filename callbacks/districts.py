@@ -40,7 +40,7 @@ SPECS = {
         lambda data, state: figures.district_map(
             data.frame, data.meta, REGISTRY[data.meta["kpi"]], state.lang
         ),
-        note=notes.fixed("map_note"),
+        note=notes.district_map,
     ),
     "districts-tartan": PanelSpec(
         q.tartan,
@@ -56,14 +56,15 @@ SPECS = {
 }
 
 
-def controls_to_url(kpi, compare, adjust, search):
+def controls_to_url(kpi, compare, adjust, limits, search):
     """The district page's own controls, written into the URL like the filter bar's."""
     state = view_state(search)
     new = replace(
         state,
         kpi="" if kpi in (None, q.DEFAULT_KPI) else kpi,
-        compare="peer" if compare == "peer" else "",
+        compare=compare if compare in ("parent", "peer") else "",
         adjust="standardised" if adjust == "standardised" else "",
+        limits="plain" if limits == "plain" else "overdispersed",
     )
     return checked_query(new, search)
 
@@ -86,6 +87,7 @@ def register(app, settings) -> None:
         Input(ids.DISTRICT_KPI, "value"),
         Input(ids.DISTRICT_COMPARE, "value"),
         Input(ids.DISTRICT_ADJUST, "value"),
+        Input(ids.DISTRICT_LIMITS, "value"),
         State(ids.PAGES_LOCATION, "search"),
         prevent_initial_call=True,
     )(controls_to_url)

@@ -47,6 +47,25 @@ def _parser() -> argparse.ArgumentParser:
     kpi.add_argument(
         "--where", action="append", default=[], metavar="DIM=VALUE[,VALUE]", help="filter, repeatable"
     )
+    kpi.add_argument(
+        "--adjust",
+        default="crude",
+        choices=["crude", "standardised"],
+        help="standardised: indirectly standardised by age band × sex to the comparator (as the district page); "
+        "the adjusted rate is the value, O/E columns at the end",
+    )
+    kpi.add_argument(
+        "--comparator",
+        default=None,
+        choices=["city", "parent", "peers"],
+        help="add the comparator (city, the --where selection, or peers) and each unit's outcome as columns",
+    )
+    kpi.add_argument(
+        "--limits",
+        default=None,
+        choices=["overdispersed", "plain"],
+        help="add each unit's funnel limits and funnel verdict (as the pages' funnels) as columns",
+    )
     kpi.add_argument("--format", default="table", choices=["csv", "json", "table"])
     kpi.add_argument("--database-url", default=None)
 
@@ -154,7 +173,15 @@ def _kpi(args) -> int:
     by, grain = ((args.by,) if args.by else ()), args.grain
     if args.by in ("month", "quarter", "year"):  # --by month means a time breakdown
         by, grain = (), args.by
-    frame = _named(kpi_values(settings.database_url, Request(kpi.id, filters, by, grain)))
+    request = Request(kpi.id, filters, by, grain)
+    if args.adjust == "standardised" or args.comparator or args.limits:
+        from queries.comparators import comparison_table
+
+        frame = _named(
+            comparison_table(settings.database_url, request, args.comparator, args.adjust, args.limits)
+        )
+    else:
+        frame = _named(kpi_values(settings.database_url, request))
     if args.format == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif args.format == "json":

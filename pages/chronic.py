@@ -1,8 +1,11 @@
 """慢病管理 — hypertension and diabetes: found, managed, followed up, controlled?"""
 
 import dash
+from dash import html
 
 from dashboard.core.state import parse_query
+from dashboard.ui import ids
+from dashboard.ui.components.controls import compare_radio, limits_radio
 from dashboard.ui.components.panels import cards_strip, panel_card, panel_row
 from dashboard.ui.components.shell import page_frame
 from dashboard.ui.words import page_names, t
@@ -27,6 +30,10 @@ def layout(**query_params):
         panel_row(
             (panel_card("chronic-cascade", t("panel_cascade", lang), lang), 5),
             (panel_card("chronic-trends", t("panel_chronic_trends", lang), lang), 7),
+        ),
+        html.Div(
+            [compare_radio(ids.CHRONIC_COMPARE, state, lang), limits_radio(ids.CHRONIC_LIMITS, state, lang)],
+            className="d-flex align-items-center flex-wrap gap-3 mb-2",
         ),
         panel_row(
             (

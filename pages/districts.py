@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from dashboard.core.state import parse_query
 from dashboard.ui import ids
+from dashboard.ui.components.controls import compare_radio, limits_radio
 from dashboard.ui.components.panels import panel_card, panel_row
 from dashboard.ui.components.shell import page_frame
 from dashboard.ui.words import page_names, t
@@ -24,16 +25,7 @@ def _controls(state, lang: str) -> html.Div:
         [
             html.H4(t("page_districts", lang), className="mb-0 me-3"),
             dcc.Dropdown(id=ids.DISTRICT_KPI, clearable=False, style={"minWidth": "16rem"}),
-            dbc.RadioItems(
-                id=ids.DISTRICT_COMPARE,
-                options=[
-                    {"label": t("compare_city", lang), "value": "city"},
-                    {"label": t("compare_peer", lang), "value": "peer"},
-                ],
-                value=state.compare or "city",
-                inline=True,
-                className="small",
-            ),
+            compare_radio(ids.DISTRICT_COMPARE, state, lang),
             dbc.RadioItems(
                 id=ids.DISTRICT_ADJUST,
                 options=[
@@ -44,6 +36,7 @@ def _controls(state, lang: str) -> html.Div:
                 inline=True,
                 className="small",
             ),
+            limits_radio(ids.DISTRICT_LIMITS, state, lang),
         ],
         className="d-flex align-items-center flex-wrap gap-3 mb-2",
     )

@@ -13,8 +13,9 @@ import pandas as pd
 
 from dashboard.core.messages import Message
 from dashboard.core.state import ViewState
-from queries.comparisons import funnel, standardised
+from queries.comparators import compare_units, compared_funnel, kind_of
 from queries.kpi.builder import NotApplicable, output_column
+from queries.kpi.registry import REGISTRY
 from queries.kpi.sources import Window, required_followups
 from queries.panels import PanelData, cards, kpi_trends, panel, request, values
 from queries.selection import Selection, View, selection
@@ -80,8 +81,9 @@ def cascade(view: View) -> PanelData:
 
 
 def control_funnel(view: View, level: str) -> PanelData:
-    """The control rate of every managing institution (or team) on a funnel plot around the city's rate;
-    units outside the 99.8% limits are flagged and listed.
+    """The control rate of every managing institution (or team) on a funnel plot around the view's
+    comparator (the city by default), one funnel per institution level; units outside the 99.8% limits are
+    flagged (their verdict read through the KPI's polarity) and listed.
 
     A funnel of one unit says nothing: once an institution (or team) is chosen, the plot shows its peers
     (the units of its consortium, or of its institution) with the chosen one highlighted.
@@ -89,22 +91,30 @@ def control_funnel(view: View, level: str) -> PanelData:
 
     def compute():
         sel, kpis = _sel(view), kpis_of(view.state)
+        kpi = REGISTRY[kpis["control"]]
         peers_of = {"institution": ("institution", "team", "doctor"), "team": ("team", "doctor")}[level]
         chosen = getattr(view.state, level) if sel.level in peers_of else ""
         filters = sel.filters.without(*peers_of) if chosen else sel.filters
-        result = funnel(view.database_url, request(sel, kpis["control"], (level,), filters))
+        units, groups, comparator, _frame = compared_funnel(
+            view.database_url,
+            request(sel, kpi.id, (level,), filters),
+            kind_of(view.state.compare),
+            "crude",
+            view.state.limits,
+            view.state.lang,
+        )
         key = output_column(level)
-        units = result["units"].assign(kpi=kpis["control"])
+        units = units.assign(kpi=kpi.id)
         units["chosen"] = units[key] == chosen
         if units.empty:
             return PanelData(units)
         meta = {
-            "benchmark": result["benchmark"],
-            "sizes": result["sizes"].tolist(),
-            "limits": {k: (lo.tolist(), hi.tolist()) for k, (lo, hi) in result["limits"].items()},
+            "groups": groups,
             "level": level,
             "key": key,
-            "kpi": kpis["control"],
+            "kpi": kpi.id,
+            "limits": view.state.limits,
+            "comparator": comparator,
         }
         return PanelData(units.sort_values("denominator", ascending=False).reset_index(drop=True), meta)
 
@@ -122,14 +132,30 @@ def trends(view: View) -> PanelData:
 
 
 def crude_vs_standardised(view: View) -> PanelData:
-    """Crude and age/sex-standardised control rate of the member units (districts for the city)."""
+    """Crude and age/sex-standardised control rate of the member units (districts for the city), each
+    standardised to the view's comparator (the city by default; institutions and teams to their level's)."""
 
     def compute():
         sel, kpis = _sel(view), kpis_of(view.state)
         level = sel.child if sel.level not in ("team", "doctor") else "team"
-        frame = standardised(view.database_url, request(sel, kpis["control"], (level,)))
-        frame = frame.assign(kpi=kpis["control"])
-        return PanelData(frame, {"level": level, "key": output_column(level), "method": STANDARDISATION})
+        frame, comparator = compare_units(
+            view.database_url,
+            request(sel, kpis["control"], (level,)),
+            kind_of(view.state.compare),
+            "standardised",
+            view.state.lang,
+        )
+        frame = frame.rename(
+            columns={"value": "adjusted", "ci_low": "adjusted_low", "ci_high": "adjusted_high"}
+        )
+        frame = frame.assign(kpi=kpis["control"], method=STANDARDISATION)
+        meta = {
+            "level": level,
+            "key": output_column(level),
+            "method": STANDARDISATION,
+            "comparator": comparator,
+        }
+        return PanelData(frame, meta)
 
     return panel("chronic.standardised", view, compute)
 

@@ -1,5 +1,6 @@
-"""Comparing fairly (DOMAIN.md §5): a KPI beside its earlier periods (同比, 环比), against a benchmark by
-its interval, as a trend with a significance test, on a funnel plot, and indirectly standardised by age and sex.
+"""Comparing fairly (DOMAIN.md §5): a KPI beside its earlier periods (同比, 环比), its verdict against a
+benchmark by its interval and polarity (or its band), as a trend with a significance test, and indirectly
+standardised by age and sex. What a unit is compared with, and funnels, are ``queries.comparators``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from queries.execution import (
 from queries.kpi import stats
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
-from queries.kpi.filters import Filters, Scope, make_filters
+from queries.kpi.filters import Filters, make_filters
 from queries.kpi.provisional import settled_part
 from queries.kpi.registry import Kpi, get_kpi
 
@@ -199,23 +200,15 @@ def _merge_periods(periods: dict[str, pd.DataFrame], keys: list[str], outside: s
     return out
 
 
-def benchmark(
-    database_url: str, request: Request, comparator: Scope | None = None, level: float = 0.95
-) -> tuple[pd.DataFrame, float]:
-    """Units classified better / similar / worse than a comparator by their interval and the KPI's polarity.
+def kpi_band(kpi: Kpi, filters: Filters) -> tuple[float, float] | None:
+    """The band a band-polarity KPI is judged by in the year its period ends (None for the others)."""
+    return kpi.band(filters.end.year) if kpi.polarity == "band" and kpi.band else None
 
-    The comparator is the whole region (same period, no unit filters) unless another scope (a parent unit or a
-    peer group) is given.
-    """
-    kpi = get_kpi(request.kpi_id)
-    units = kpi_values(database_url, request, level)
-    reference_request = Request(request.kpi_id, request.filters, (), None, comparator or Scope())
-    reference = kpi_values(database_url, reference_request, level)
-    value = float(reference["value"].iloc[0]) if len(reference) else float("nan")
-    out = units.copy()
-    out["benchmark"] = value
-    out["outcome"] = stats.unit_outcomes(out, value, kpi.polarity)
-    return out, value
+
+def kpi_outcomes(frame: pd.DataFrame, benchmark, kpi: Kpi, filters: Filters) -> np.ndarray:
+    """Each unit's verdict against ``benchmark`` (a value or one per unit) by the KPI's polarity, or its place
+    in the KPI's band: ``stats.unit_outcomes`` with the band looked up, for every caller alike."""
+    return stats.unit_outcomes(frame, benchmark, kpi.polarity, kpi_band(kpi, filters))
 
 
 def trend(database_url: str, request: Request, grain: str = "month", min_points: int = 5) -> dict:
@@ -233,7 +226,7 @@ def trend(database_url: str, request: Request, grain: str = "month", min_points:
     direction = "flat"
     if significant:
         rising = slope > 0
-        if kpi.polarity == "none":
+        if kpi.polarity not in ("higher", "lower"):  # no direction, or a band
             direction = "rising" if rising else "falling"
         else:
             direction = "improving" if rising == (kpi.polarity == "higher") else "worsening"
@@ -247,55 +240,35 @@ def trend(database_url: str, request: Request, grain: str = "month", min_points:
     }
 
 
-def funnel(database_url: str, request: Request, comparator: Scope | None = None) -> dict:
-    """Units with their denominators and the 95% / 99.8% control limits around the comparator."""
-    kpi = get_kpi(request.kpi_id)
-    units, value = benchmark(database_url, request, comparator)
-    units = units[~units["suppressed"]]
-    kind = {"wilson": "proportion", "rate": "rate", "mean": "mean"}.get(kpi.ci)
-    if kind is None:
-        raise NotApplicable("no_funnel", kpi=kpi.name)
-    sizes = np.unique(
-        np.geomspace(
-            max(1.0, float(units["denominator"].min() or 1)),
-            max(2.0, float(units["denominator"].max() or 2)),
-            60,
-        )
-    )
-    benchmark_value = value / kpi.factor
-    spread = None
-    if kind == "mean":
-        spread = float(
-            np.nanmedian((units["ci_high"] - units["ci_low"]) / (2 * 1.96) * np.sqrt(units["denominator"]))
-        )
-    limits = {}
-    for label, level in stats.LEVELS.items():
-        low, high = stats.funnel_limits(kind, benchmark_value, sizes, level, spread)
-        limits[label] = (np.asarray(low) * kpi.factor, np.asarray(high) * kpi.factor)
-    for label, level in stats.LEVELS.items():
-        low, high = stats.funnel_limits(kind, benchmark_value, units["denominator"].to_numpy(), level, spread)
-        units[f"outside_{label}"] = (units["value"] < np.asarray(low) * kpi.factor) | (
-            units["value"] > np.asarray(high) * kpi.factor
-        )
-    return {"units": units, "benchmark": value, "sizes": sizes, "limits": limits}
-
-
-def standardised(database_url: str, request: Request, level: float = 0.95) -> pd.DataFrame:
+def standardised(
+    database_url: str,
+    request: Request,
+    level: float = 0.95,
+    reference: Filters | None = None,
+    withhold: bool = True,
+) -> pd.DataFrame:
     """Indirect standardisation by age band × sex: O/E ratio with exact Poisson CI and the adjusted rate.
 
-    Reference rates per stratum are the whole region's over the same period (or the request's filters without
-    its breakdown). Applies to resident-based rates and to chronic-disease control.
+    Reference rates per stratum, and the crude rate that scales the adjusted rate, are those of ``reference``
+    (the comparator's population over the same period): by default the request's filters without its
+    breakdown. Applies to resident-based rates and to chronic-disease control. A cell with 1–4 observed
+    events (or, for a proportion, 1–4 people) shows no number at all, as everywhere (``withhold=False`` keeps
+    them, for arithmetic that is never shown as it is).
     """
     kpi = get_kpi(request.kpi_id)
     if kpi.unit not in ("share", "per100", "per_capita") or kpi.denominator is None:
         raise NotApplicable("not_standardisable", kpi=kpi.name)
     strata = ("age_band", "sex")
     by = tuple(d for d in request.by if d not in strata)
+    reference = request.filters.without(*by) if reference is None else reference
     # Unsuppressed sums: the public (suppressed) tables cannot be used for arithmetic.
     raw_detail = raw_sums(database_url, replace(request, by=(*by, *strata), grain=None))
-    raw_reference = raw_sums(
-        database_url, Request(request.kpi_id, request.filters.without(*by), strata, None, request.scope)
-    )
+    raw_reference = raw_sums(database_url, Request(request.kpi_id, reference, strata, None, request.scope))
+    if raw_reference.empty:  # a reference with no one in it: nothing to expect
+        raw_reference = pd.DataFrame(columns=[*strata, "numerator", "denominator"], dtype=float)
+    if raw_detail.empty:
+        keys = [output_column(d) for d in by]
+        raw_detail = pd.DataFrame(columns=[*keys, *strata, "numerator", "denominator"], dtype=float)
     ref = raw_reference.assign(rate=raw_reference["numerator"] / raw_reference["denominator"])
     crude = raw_reference["numerator"].sum() / raw_reference["denominator"].sum()
     merged = raw_detail.merge(ref[["age_band", "sex", "rate"]], on=["age_band", "sex"], how="left")
@@ -312,9 +285,18 @@ def standardised(database_url: str, request: Request, level: float = 0.95) -> pd
     totals["ratio"], totals["ratio_low"], totals["ratio_high"] = ratio, low, high
     totals["adjusted"] = adjusted * kpi.factor
     totals["adjusted_low"], totals["adjusted_high"] = adj_low * kpi.factor, adj_high * kpi.factor
-    totals["suppressed"] = (totals["observed"] > 0) & (totals["observed"] < SUPPRESSION_THRESHOLD)
+    totals["reference_crude"] = crude * kpi.factor  # the comparator's crude rate: O/E = 1 here
+    observed, people = totals["observed"], totals["denominator"]
+    suppressed = (observed > 0) & (observed < SUPPRESSION_THRESHOLD)
+    if kpi.ci in ("wilson", "mean"):
+        suppressed |= (people > 0) & (people < SUPPRESSION_THRESHOLD)
+    totals["suppressed"] = suppressed
+    derived = ["observed", "expected", "denominator", "crude", "ratio", "ratio_low", "ratio_high"]
+    derived += ["adjusted", "adjusted_low", "adjusted_high"]
+    if withhold:
+        totals.loc[suppressed, derived] = np.nan  # a withheld count and everything derived from it
     totals["method"] = (
-        "indirect_age_sex"  # indirect standardisation by age band × sex, reference = region, same period
+        "indirect_age_sex"  # indirect standardisation by age band × sex, reference = the comparator, same period
     )
     if keys:
         catalog = get_catalog(database_url)

@@ -1,7 +1,7 @@
 """区县对比: which differences between districts are real. A league table with intervals and ranks, a funnel
-plot, a tartan of districts × KPIs, a map, small-multiple trends, crude or age/sex-standardised rates, and the
-whole city or the district's peers (urban or rural) as comparator. Below a district the same views compare its
-consortia, institutions and teams.
+plot, a tartan of districts × KPIs, a map, small-multiple trends, crude or age/sex-standardised rates, and one
+comparator for the whole view (the city, the parent, or the units' peers: ``queries.comparators``). Below a
+district the same views compare its consortia, institutions (within their level) and teams.
 """
 
 from __future__ import annotations
@@ -11,20 +11,20 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.paths import DATA_DIR, REFERENCE_DIR
 from dashboard.core.state import ViewState
-from queries.comparisons import funnel, standardised, trend
+from queries.comparators import compare_units, compared_funnel, kind_of
+from queries.comparisons import trend
 from queries.kpi import stats
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.registry import REGISTRY
 from queries.panels import PanelData, panel, per_window, request, values
-from queries.selection import View, city_filters, selection, since_data_start, whole_quarters
+from queries.selection import View, selection, since_data_start, whole_quarters
 
 KPI_CHOICES = (
     "hospitalization_rate",
@@ -68,136 +68,128 @@ def kpi_choices() -> tuple[str, ...]:
     return KPI_CHOICES
 
 
-def _peer_codes(database_url: str) -> dict[str, list[str]]:
-    """Districts by peer group (urban, rural)."""
-    groups: dict[str, list[str]] = {}
-    for code, kind in get_catalog(database_url).parents.get("district", {}).items():
-        groups.setdefault(kind, []).append(code)
-    return groups
-
-
 def league(view: View) -> PanelData:
     """Each unit's value with its interval, rank, comparator and better / similar / worse outcome.
 
-    Crude: the KPI's own value and interval. Standardised: the adjusted rate (O/E × the city's crude rate)
-    and its exact Poisson interval. The comparator is the city, or for districts their peer group (pooled
-    over the group's districts, standardised the same way when rates are adjusted).
+    Crude: the KPI's own value and interval. Standardised: the adjusted rate (O/E × the comparator's crude
+    rate) and its exact Poisson interval. The comparator is the view's (``queries.comparators``): the city,
+    the parent, or the unit's peers; institutions, teams and doctors are ranked and compared within their
+    level.
     """
     return panel("districts.league", view, lambda: _league(view))
 
 
-def _league(view: View) -> PanelData:
-    state = view.state
+def _compared(view: View, kpi_id: str, adjust: str | None = None):
+    """The view's units of one KPI against the view's comparator: (selection, level, frame, meta), or a
+    message when there is nothing below the selection."""
     sel = selection(view)
-    level, kpi = sel.child, REGISTRY[kpi_of(state)]
+    level = sel.child
     if level is None:
-        return PanelData(message=Message.of("nothing_below_doctor"))
+        return sel, None, None, {"message": Message.of("nothing_below_doctor")}
+    adjust = view.state.adjust if adjust is None else adjust
+    frame, meta = compare_units(
+        view.database_url,
+        request(sel, kpi_id, (level,)),
+        kind_of(view.state.compare),
+        adjust or "crude",
+        view.state.lang,
+    )
+    return sel, level, frame, meta
+
+
+def _league(view: View) -> PanelData:
+    kpi = REGISTRY[kpi_of(view.state)]
+    _sel, level, frame, comparator = _compared(view, kpi.id)
+    if level is None:
+        return PanelData(message=comparator["message"])
     key = output_column(level)
-    peers = state.compare == "peer" and level == "district"
-    kinds = get_catalog(view.database_url).parents["district"]
-    if state.adjust == "standardised":
-        frame = standardised(view.database_url, request(sel, kpi.id, (level,)))
-        # the reference is the selection the units make up (the city, for districts): its crude rate
-        city = float(frame["observed"].sum() / frame["denominator"].sum() * kpi.factor)
-        frame = frame.rename(
-            columns={"adjusted": "value", "adjusted_low": "ci_low", "adjusted_high": "ci_high"}
-        )
-        frame["numerator"], frame["denominator"] = frame["observed"], frame["expected"]
-        frame["comparator"] = city
-        if peers:
-            group = frame.assign(kind=[kinds.get(c) for c in frame[key]]).groupby("kind")
-            pooled = group["observed"].sum() / group["expected"].sum() * city  # the group's O/E × city crude
-            frame["comparator"] = [pooled[kinds.get(c)] for c in frame[key]]
-        method = "standardised"
-    else:
-        frame = values(sel, kpi.id, (level,))
-        frame["comparator"] = values(sel, kpi.id, filters=city_filters(sel.filters))["value"].iloc[0]
-        if peers:
-            pooled = {
-                kind: values(sel, kpi.id, filters=city_filters(sel.filters).replace(district=tuple(codes)))[
-                    "value"
-                ].iloc[0]
-                for kind, codes in _peer_codes(view.database_url).items()
-            }
-            frame["comparator"] = [pooled.get(kinds.get(c)) for c in frame[key]]
-        method = "crude"
-    frame["outcome"] = stats.unit_outcomes(frame, np.asarray(frame["comparator"], dtype=float), kpi.polarity)
-    frame["rank"] = stats.rank_by_polarity(frame["value"], kpi.polarity)
+    groups = frame["comparator_group"].fillna("")
+    frame["rank"] = [None] * len(frame)
+    for _group, part in frame.groupby(groups):  # ranked within the group a unit is compared in
+        frame.loc[part.index, "rank"] = stats.rank_by_polarity(part["value"], kpi.polarity)
     frame["kpi"] = kpi.id
-    columns = [key, "name", "kpi", "value", "ci_low", "ci_high", "numerator", "denominator", "comparator"]
-    frame = frame[[*columns, "outcome", "rank"]]
+    first = [key, "name", "kpi", "value", "ci_low", "ci_high", "numerator", "denominator"]
+    rest = [c for c in frame.columns if c not in (*first, "outcome", "rank")]
+    frame = frame[[*first, *rest, "outcome", "rank"]]
     frame = frame.sort_values("value", ascending=kpi.polarity == "lower", na_position="last")
-    meta = {"level": level, "key": key, "kpi": kpi.id, "method": method, "peers": peers, "adjust": method}
+    method = comparator["method"]
+    meta = {
+        "level": level,
+        "key": key,
+        "kpi": kpi.id,
+        "method": method,
+        "adjust": method,
+        "comparator": comparator,
+        # each unit has its own comparator (its peers, or its level): marked on its row, not as one line
+        "peers": comparator["grouped_by"] is not None,
+    }
     return PanelData(frame.reset_index(drop=True), meta)
 
 
 def funnel_view(view: View) -> PanelData:
-    """Units by size and value with 95% / 99.8% limits: crude values around the city's value, or, standardised,
-    O/E ratios by expected events around 1 (exact Poisson limits)."""
+    """Units by size and value with 95% / 99.8% limits around the view's comparator, one funnel per group a
+    unit is compared in (urban and rural peers, institution levels): crude values by their denominator, or,
+    standardised, O/E ratios by expected events (exact Poisson limits). The limits are widened for
+    overdispersion unless the view asks for plain ones; each unit's outcome is its verdict by the 99.8%
+    limits, through the KPI's polarity."""
 
     def compute():
-        state = view.state
+        kpi = REGISTRY[kpi_of(view.state)]
         sel = selection(view)
-        level, kpi = sel.child, REGISTRY[kpi_of(state)]
+        level = sel.child
         if level is None:
             return PanelData(message=Message.of("nothing_below_doctor"))
-        key = output_column(level)
-        if state.adjust == "standardised":
-            frame = standardised(view.database_url, request(sel, kpi.id, (level,)))
-            # x is expected events, not people
-            frame = frame[~frame["suppressed"]].drop(columns=["denominator"])
-            frame = frame.rename(columns={"ratio": "value", "expected": "denominator"})
-            sizes = np.unique(
-                np.geomspace(max(1.0, frame["denominator"].min()), max(2.0, frame["denominator"].max()), 60)
-            )
-            limits = {k: stats.funnel_limits("rate", 1.0, sizes, lv) for k, lv in stats.LEVELS.items()}
-            for label, lv in stats.LEVELS.items():
-                low, high = stats.funnel_limits("rate", 1.0, frame["denominator"].to_numpy(), lv)
-                frame[f"outside_{label}"] = (frame["value"] < low) | (frame["value"] > high)
-            benchmark, x_axis = 1.0, "expected"
-        else:
-            result = funnel(view.database_url, request(sel, kpi.id, (level,)))
-            frame, sizes, limits = result["units"], result["sizes"], result["limits"]
-            benchmark, x_axis = result["benchmark"], "denominator"
+        standardised = view.state.adjust == "standardised"
+        units, groups, comparator, _frame = compared_funnel(
+            view.database_url,
+            request(sel, kpi.id, (level,)),
+            kind_of(view.state.compare),
+            view.state.adjust or "crude",
+            view.state.limits,
+            view.state.lang,
+        )
+        x_axis = "expected" if standardised else "denominator"
+        if standardised:  # the funnel plots O/E against expected events
+            units = units.assign(value=units["ratio"], ci_low=units["ratio_low"], ci_high=units["ratio_high"])
+            units = units.assign(denominator=units["expected"])
+        units["chosen"] = False
         meta = {
-            "benchmark": float(benchmark),
-            "sizes": list(map(float, sizes)),
-            "limits": {k: (list(map(float, lo)), list(map(float, hi))) for k, (lo, hi) in limits.items()},
+            "groups": groups,
             "level": level,
-            "key": key,
-            "unit": "ratio" if state.adjust == "standardised" else kpi.unit,
+            "key": output_column(level),
+            "kpi": kpi.id,
+            "unit": "ratio" if standardised else kpi.unit,
             "x_axis": x_axis,
+            "limits": view.state.limits,
+            "comparator": comparator,
         }
-        frame["chosen"] = False
-        return PanelData(frame.reset_index(drop=True), meta)
+        return PanelData(units.reset_index(drop=True), meta)
 
     return panel("districts.funnel", view, compute)
 
 
 def tartan(view: View) -> PanelData:
-    """Units × KPIs coloured by outcome against the city (crude): where a unit stands out, and on what."""
+    """Units × KPIs coloured by outcome against the view's comparator (crude): where a unit stands out, and
+    on what."""
 
     def compute():
         sel = selection(view)
         level = sel.child
         if level is None:
             return PanelData(message=Message.of("nothing_below_doctor"))
-        frames, skipped = [], []
+        frames, skipped, comparator = [], [], None
         for kpi_id in TARTAN_KPIS:
-            kpi = REGISTRY[kpi_id]
             try:
-                frame = values(sel, kpi_id, (level,))
+                _sel, _level, frame, comparator_of_kpi = _compared(view, kpi_id, adjust="crude")
             except NotApplicable:
                 skipped.append(kpi_id)  # a residence KPI below the district level, say
                 continue
-            city = values(sel, kpi_id, filters=city_filters(sel.filters))["value"].iloc[0]
-            frame["comparator"] = city
-            frame["outcome"] = stats.unit_outcomes(frame, city, kpi.polarity)
-            frames.append(frame.rename(columns={output_column(level): "code"}))
+            comparator = comparator_of_kpi
+            frames.append(frame.assign(kpi=kpi_id).rename(columns={output_column(level): "code"}))
         if not frames:
             return PanelData(message=Message.of("kpis_not_comparable_here"))
         long = pd.concat(frames, ignore_index=True)
-        return PanelData(long, {"level": level, "skipped": skipped})
+        return PanelData(long, {"level": level, "skipped": skipped, "comparator": comparator})
 
     return panel("districts.tartan", view, compute)
 

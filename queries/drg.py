@@ -19,6 +19,7 @@ from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import ENUMERATED
 from queries.kpi.registry import REGISTRY
 from queries.kpi.sources import Window, inpatient_cases
+from queries.kpi.stats import sign_outcomes
 from queries.panels import PanelData, cards, panel, request, values
 from queries.selection import Selection, View, city_filters, selection
 
@@ -100,6 +101,8 @@ def quadrant(view: View, by: str) -> PanelData:
         key = cmi.columns[0]
         frame = cmi.merge(surplus[[key, "value"]].rename(columns={"value": "surplus"}), on=key, how="left")
         frame["surplus_per_case"] = frame["surplus"] / frame["denominator"]
+        # gaining or losing per case: the sign read through the surplus's polarity
+        frame["outcome"] = sign_outcomes(frame["surplus_per_case"], REGISTRY["drg_surplus"].polarity)
         region = values(sel, "cmi", filters=city_filters(sel.filters))
         meta = {
             "level": by,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from queries.comparisons import comparisons_offered, earlier_periods
+from queries.comparisons import comparisons_offered, earlier_periods, kpi_outcomes
 from queries.execution import parallel
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.registry import REGISTRY
-from queries.kpi.stats import unit_outcomes
+from queries.kpi.stats import target_met
 from queries.panels import PanelData, cards, localise, panel, request, target_for
 from queries.selection import View, selection
 
@@ -33,6 +33,7 @@ SCORECARD_COLUMNS = [
     "denominator",
     "outcome",
     "target",
+    "target_met",
     "value_previous",
     "value_last_year",
     "suppressed",
@@ -78,9 +79,12 @@ def _scorecard(view: View) -> PanelData:
         # members are compared with their parent (the current selection), not with the city;
         # the same request as the card's: one shared (cached, single-flight) query serves both
         parent = earlier_periods(sel.database_url, request(sel, kpi_id)).iloc[0]
-        units["outcome"] = unit_outcomes(units, parent["value"], kpi.polarity)
+        units["outcome"] = kpi_outcomes(units, parent["value"], kpi, sel.filters)
         units["kpi"] = kpi_id
         units["target"] = target_for(sel, kpi_id)
+        units["target_met"] = target_met(
+            units["value"], units["target"].iloc[0] if len(units) else None, kpi.polarity
+        )
         frames.append(units[[key, *SCORECARD_COLUMNS]])
         # over the period's settled months: a provisional month's readmissions or completions are not all in
         change = units[f"change_{earlier}"]

@@ -18,14 +18,22 @@ from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message, Term
 from dashboard.core.months import add_months, month_end
 from dashboard.core.policy import PolicyError, get_policy
-from queries.comparisons import comparisons_offered, earlier_periods, series, shifted, trend
+from queries.comparisons import (
+    comparisons_offered,
+    earlier_periods,
+    kpi_band,
+    kpi_outcomes,
+    series,
+    shifted,
+    trend,
+)
 from queries.execution import cache_key, cached, kpi_values, parallel
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import DIMENSIONS, Filters, make_filters
 from queries.kpi.provisional import provisional_months, settled_part
 from queries.kpi.registry import REGISTRY, Kpi
-from queries.kpi.stats import classify, unit_outcomes
+from queries.kpi.stats import target_met
 from queries.kpi.targets import read_targets, target_in
 from queries.selection import Selection, View, city_filters, selection, since_data_start, whole_quarters
 
@@ -167,7 +175,7 @@ def members(sel: Selection, kpi_id: str, level: str | None = None) -> PanelData:
     # each member against the whole selection (its parent), by its interval and the KPI's polarity
     parent = float(values(sel, kpi_id)["value"].iloc[0])
     frame["parent"] = parent
-    frame["outcome"] = unit_outcomes(frame, parent, kpi.polarity)
+    frame["outcome"] = kpi_outcomes(frame, parent, kpi, sel.filters)
     frame = frame.sort_values(order, ascending=False, na_position="last").reset_index(drop=True)
     return PanelData(frame, {"level": child, "key": output_column(child), "kpi": kpi_id, "parent": parent})
 
@@ -235,10 +243,12 @@ def _card(sel: Selection, kpi_id: str) -> dict:
                 columns={grain: "period"}
             ),
         )
-        outcome = classify(
-            [row["value"]], [row["ci_low"]], [row["ci_high"]], float(city["value"]), kpi.polarity
-        )
-        card["outcome"] = str(outcome[0]) if sel.level else "city"
+        outcome = kpi_outcomes(current.iloc[[0]], float(city["value"]), kpi, sel.filters)
+        band = kpi_band(kpi, sel.filters)
+        # the city is its own benchmark; a band (capitation against its budget) judges the city too
+        card["outcome"] = str(outcome[0]) if sel.level or band else "city"
+        card["band"] = band
+        card["target_met"] = target_met([card["value"]], card["target"], kpi.polarity)[0]
     except NotApplicable as exc:
         card.update(error=exc.message)
     return card

@@ -13,10 +13,11 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.messages import Message
+from queries.comparisons import kpi_outcomes
 from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import make_filters
 from queries.kpi.registry import REGISTRY
-from queries.kpi.stats import rank_by_polarity, unit_outcomes
+from queries.kpi.stats import rank_by_polarity
 from queries.panels import PanelData, localise, panel, values
 from queries.selection import View, selection
 
@@ -100,7 +101,7 @@ def report(view: View) -> PanelData:
                 peer_value, basis = (float(group["value"].iloc[0]) if len(group) else float("nan")), "pooled"
             else:  # a total (weight, groups, surplus): the peers' median, since their sum is no comparison
                 peer_value, basis = float(units["value"].median()), "median"
-            units["outcome"] = unit_outcomes(units, peer_value, kpi.polarity)
+            units["outcome"] = kpi_outcomes(units, peer_value, kpi, peer_filters)
             units["chosen"] = units["institution_id"] == code
             peers.append(units.assign(peer_value=peer_value))
             mine = units[units["chosen"]]

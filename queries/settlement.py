@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from dashboard.core.messages import Message
 from dashboard.core.policy import get_policy
+from queries.comparisons import kpi_band, kpi_outcomes
 from queries.kpi.builder import output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import make_filters
+from queries.kpi.registry import REGISTRY
+from queries.kpi.stats import sign_outcomes
 from queries.panels import PanelData, cards, members, panel, values
 from queries.selection import View, selection
 
@@ -44,6 +48,9 @@ def surplus_by(view: View, by: str) -> PanelData:
         frame = frame[frame.iloc[:, 0].notna()]
         if frame.empty:
             return PanelData(message=Message.of("no_drg_cases"))
+        frame["outcome"] = sign_outcomes(
+            frame["value"], REGISTRY["drg_surplus"].polarity
+        )  # surplus or deficit
         ranked = pd.concat([frame.nsmallest(TOP, "value"), frame.nlargest(TOP, "value")]).drop_duplicates()
         ranked = ranked.sort_values("value", ascending=False).reset_index(drop=True)
         return PanelData(ranked, {"by": by, "key": output_column(by), "top": 2 * TOP})
@@ -60,6 +67,7 @@ def surplus_by_unit(view: View) -> PanelData:
         if data.empty:
             return data
         frame = data.frame.sort_values("value", ascending=False).reset_index(drop=True)
+        frame["outcome"] = sign_outcomes(frame["value"], REGISTRY["drg_surplus"].polarity)
         return PanelData(frame, {**data.meta, "top": 2 * TOP})
 
     return panel("settlement.surplus.units", view, compute)
@@ -71,7 +79,9 @@ def capitation_year(view: View) -> PanelData:
     (超支不补).
 
     The monthly budget is the annual budget × the month's share of the year (the KPI's denominator), so the
-    annual budget is the elapsed months' budget × 365 / elapsed days.
+    annual budget is the elapsed months' budget × 365 / elapsed days. The spend rate so far (which the
+    straight-line projection keeps) is placed in the KPI's band: within budget, overspend, or under the
+    warning line (推诿?).
     """
 
     def compute():
@@ -87,6 +97,10 @@ def capitation_year(view: View) -> PanelData:
         budget = float(months["denominator"].sum()) * year_days / elapsed_days
         spent = float(months["numerator"].sum())
         projected = spent * year_days / elapsed_days
+        kpi = REGISTRY["capitation_spend_rate"]
+        # spend so far / budget so far (= the projection / the annual budget): where the year lies in the band
+        rate = pd.DataFrame({"value": [spent / float(months["denominator"].sum())]})
+        outcome = kpi_outcomes(rate.assign(ci_low=np.nan, ci_high=np.nan), np.nan, kpi, filters)[0]
         frame = months.assign(
             cumulative_spend=months["numerator"].cumsum(), cumulative_budget=months["denominator"].cumsum()
         )
@@ -97,6 +111,9 @@ def capitation_year(view: View) -> PanelData:
             "projected": projected,
             "balance": budget - projected,  # > 0: surplus kept; < 0: overspend borne
             "through": end.isoformat(),
+            "spend_rate": float(rate["value"].iloc[0]),
+            "outcome": str(outcome),  # within_budget, overspend or underuse
+            "band": kpi_band(kpi, filters),
         }
         return PanelData(frame, meta)
 
@@ -118,8 +135,11 @@ def capitation_members(view: View) -> PanelData:
         frame["budget_share"] = frame["denominator"] / frame["denominator"].sum()
         frame["spend_share"] = frame["numerator"] / frame["numerator"].sum()
         frame["chosen"] = frame.iloc[:, 0] == (view.state.institution if level == "institution" else "")
+        kpi = REGISTRY["capitation_spend_rate"]
+        frame["outcome"] = kpi_outcomes(frame, np.nan, kpi, sel.filters)  # each holder in the band
         frame = frame.sort_values("denominator", ascending=False).reset_index(drop=True)
-        return PanelData(frame, {"level": level, "key": output_column(level)})
+        meta = {"level": level, "key": output_column(level), "band": kpi_band(kpi, sel.filters)}
+        return PanelData(frame, meta)
 
     return panel("settlement.capitation_members", view, compute)
 
@@ -170,6 +190,7 @@ def policy_in_force(view: View) -> PanelData:
                     "low_outlier_payment": entry.low_outlier_payment,
                     "readmission_days": entry.readmission_days,
                     "risk_cut_points": ", ".join(f"{c:g}" for c in entry.risk_cut_points),
+                    "capitation_warning_line": entry.capitation_warning_line,
                     **{f"coefficient_{k}": v for k, v in entry.level_coefficients.items()},
                 }
             )

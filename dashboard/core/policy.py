@@ -1,5 +1,5 @@
 """Local DRG payment policy as data: base rate, outlier thresholds, readmission interval, risk-level rule,
-level coefficients and grouper version, per pooling region and year, read from a TOML file the user can
+level coefficients and grouper version, per pooling region and year, and the capitation warning line, read from a TOML file the user can
 replace (``data/policy/drg_policy.toml`` or ``DASHBOARD_POLICY_FILE``).
 
 The file is read again whenever it changes; its fingerprint is part of every cached result's key, so a new
@@ -33,6 +33,8 @@ LOW_OUTLIER_PAYMENTS = (
     "standard",
 )  # 低倍率病例: 按实际费用 (at cost) or 按病组标准 (the group's standard)
 DEFAULT_LOW_OUTLIER_PAYMENT = "cost"
+# Optional keys and their defaults: a file written before they existed stays valid.
+DEFAULT_CAPITATION_WARNING_LINE = 0.85  # capitation spend below 85% of the budget: a warning of 推诿
 
 
 class PolicyError(UserFacingError):
@@ -56,6 +58,8 @@ class YearPolicy:
     risk_cut_points: tuple[float, float, float]
     level_coefficients: dict[str, float]
     low_outlier_payment: str = DEFAULT_LOW_OUTLIER_PAYMENT  # how a low-cost outlier is paid: cost | standard
+    # capitation spend / budget below this is a warning of under-service (推诿); above 1 is overspend (超支不补)
+    capitation_warning_line: float = DEFAULT_CAPITATION_WARNING_LINE
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,17 @@ class PolicyBook:
 
     def covering(self, first_year: int, last_year: int) -> list[YearPolicy]:
         return [self.for_year(y) for y in range(first_year, last_year + 1)]
+
+
+def capitation_warning_line(year: int) -> float:
+    """The capitation warning line in force in ``year``: the policy file's, or the default where the file has
+    no entry for the year or there is no file (capitation needs no DRG policy); a malformed file is an error."""
+    try:
+        return get_policy().for_year(year).capitation_warning_line
+    except PolicyError as exc:
+        if exc.message.key in ("policy_no_year", "policy_missing_file"):
+            return DEFAULT_CAPITATION_WARNING_LINE
+        raise
 
 
 def _entry(raw: dict, path: str, entry: int) -> YearPolicy:
@@ -110,6 +125,13 @@ def _entry(raw: dict, path: str, entry: int) -> YearPolicy:
     low_payment = raw.get("low_outlier_payment", DEFAULT_LOW_OUTLIER_PAYMENT)
     if low_payment not in LOW_OUTLIER_PAYMENTS:
         raise PolicyError("policy_low_outlier_payment", choices=LOW_OUTLIER_PAYMENTS, **where)
+    warning_line = raw.get("capitation_warning_line", DEFAULT_CAPITATION_WARNING_LINE)
+    if (
+        isinstance(warning_line, bool)
+        or not isinstance(warning_line, int | float)
+        or not 0 < warning_line < 1
+    ):
+        raise PolicyError("policy_warning_line", **where)
     return YearPolicy(
         region=str(raw["region"]),
         year=year,
@@ -117,6 +139,7 @@ def _entry(raw: dict, path: str, entry: int) -> YearPolicy:
         risk_cut_points=cuts,
         level_coefficients=coefficients,
         low_outlier_payment=low_payment,
+        capitation_warning_line=float(warning_line),
         **numbers,
     )
 

@@ -22,8 +22,9 @@ CHOICES = {
     "lang": ("zh", "en"),
     "insurance": ("employee", "resident", "none"),
     "disease": ("hypertension", "diabetes"),
-    "compare": ("peer",),
+    "compare": ("parent", "peer"),
     "adjust": ("standardised",),
+    "limits": ("overdispersed", "plain"),
 }
 
 
@@ -43,8 +44,13 @@ class ViewState:
     pair: str = ""  # referring~receiving institution, chosen on the referrals page's flow diagram
     group: str = ""  # MDC (1 character), ADRG (3) or DRG (4) chosen on the DRG page's drill-down
     kpi: str = ""  # the KPI compared on the district page
-    compare: str = ""  # the district page's comparator: "" = the city, "peer" = urban or rural peers
+    # the comparator of every verdict of the view: "" = the city, "parent" = the selection the units make up,
+    # "peer" = units of the same kind (urban or rural districts, consortia of a type, institutions of a level)
+    compare: str = ""
     adjust: str = ""  # "" = crude rates, "standardised" = indirectly standardised by age band × sex
+    # funnel control limits: "overdispersed" = widened by Spiegelhalter's (2005) additive random effects where
+    # the units are overdispersed (the default: plain limits put nearly every large unit outside), or "plain"
+    limits: str = "overdispersed"
     lang: str = "zh"
 
     def to_query(self) -> str:

@@ -3,7 +3,13 @@ the panel's data and the language."""
 
 from __future__ import annotations
 
-from dashboard.ui.words import join, pick, t, tell
+import math
+
+from dashboard.ui.formatting import format_kpi
+from dashboard.ui.words import join, label, labels, pick, t, tell
+
+MIN_UNITS_FOR_OVERDISPERSION = 5  # as the query layer's statistics (queries.kpi.stats); said in the note
+GROUP_VOCABULARY = {"level": "level", "urban_rural": "urban_rural", "consortium_type": "consortium_type"}
 
 
 def not_applicable(data, lang: str) -> str:
@@ -36,18 +42,87 @@ def capitation(data, lang: str) -> str:
     return t("capitation_note", lang, through=data.meta["through"])
 
 
+def comparator(meta: dict | None, lang: str) -> str:
+    """What the units of a panel are compared with, in words, from the comparator the query layer chose
+    (``queries.comparators``): the city, the parent by name, or the units' peers; and whether they are
+    compared within their level."""
+    meta = meta or {"kind": "city"}
+    kind, grouped = meta.get("kind", "city"), meta.get("grouped_by")
+    if kind == "parent":
+        text = t("comparator_parent", lang, name=meta.get("name") or "")
+    elif kind == "peers":
+        text = t(f"comparator_peers_{grouped}", lang)
+    else:
+        text = t("comparator_city", lang)
+    if grouped == "level" and kind != "peers":
+        text += t("within_level", lang, levels=join(labels("level", lang).values(), lang))
+    return text
+
+
 def district_colours(data, lang: str) -> str:
-    comparator = t("comparator_peer" if data.meta.get("peers") else "comparator_city", lang)
-    return t("colours_note", lang, comparator=comparator, method=t(f"method_{data.meta['method']}", lang))
+    return t(
+        "colours_note",
+        lang,
+        comparator=comparator(data.meta.get("comparator"), lang),
+        method=t(f"method_{data.meta['method']}", lang),
+    )
+
+
+def funnel_limits(data, lang: str, unit: str) -> str:
+    """Which limits a funnel draws: plain, or widened for overdispersion (by how much, per group)."""
+    if data.meta.get("limits") == "plain":
+        return t("limits_plain", lang)
+    vocabulary = GROUP_VOCABULARY.get((data.meta.get("comparator") or {}).get("grouped_by"))
+    parts = []
+    for group in data.meta["groups"]:
+        phi, tau2 = group.get("phi"), group.get("tau2") or 0.0
+        if phi is None or (isinstance(phi, float) and math.isnan(phi)):
+            detail = t("limits_too_few", lang, minimum=MIN_UNITS_FOR_OVERDISPERSION)
+        elif tau2 <= 0:
+            detail = t("limits_not_overdispersed", lang)
+        else:
+            factor = 100.0 if unit == "per100" else 1.0
+            detail = t("limits_widened", lang, tau=format_kpi(unit, math.sqrt(tau2) * factor, lang))
+        name = label(vocabulary, group["group"], lang) if vocabulary and group.get("group") else ""
+        parts.append(t("limits_group", lang, group=name, detail=detail) if name else detail)
+    return t("limits_overdispersed", lang, details=join(parts, lang))
+
+
+def funnel(data, lang: str, unit: str | None = None) -> str:
+    """The line under a funnel: its comparator, its limits, what the colours mean (and, standardised, what
+    the axes are)."""
+    unit = unit or data.meta.get("unit", "share")
+    lines = [
+        t("comparator_is", lang, comparator=comparator(data.meta.get("comparator"), lang)),
+        funnel_limits(data, lang, unit),
+        t("funnel_colours", lang),
+    ]
+    if unit == "ratio":
+        lines.append(t("funnel_note_standardised", lang))
+    return " ".join(lines)
+
+
+def district_map(data, lang: str) -> str:
+    """The tile map's colours are the league table's outcomes: against which comparator, and how to draw real
+    boundaries."""
+    said = t("tartan_comparator", lang, comparator=comparator(data.meta.get("comparator"), lang))
+    return f"{said} · {t('map_note', lang)}"
 
 
 def district_funnel(data, lang: str) -> str:
-    return t("funnel_note_standardised", lang) if data.meta["unit"] == "ratio" else ""
+    return funnel(data, lang)
+
+
+def standardised(data, lang: str) -> str:
+    return t("standardised_note", lang, comparator=comparator(data.meta.get("comparator"), lang))
 
 
 def tartan(data, lang: str, kpis: dict) -> str:
     skipped = data.meta["skipped"]
-    return t("tartan_skipped", lang) + join([pick(kpis[k], lang) for k in skipped], lang) if skipped else ""
+    said = t("tartan_comparator", lang, comparator=comparator(data.meta.get("comparator"), lang))
+    if skipped:
+        said += " · " + t("tartan_skipped", lang) + join([pick(kpis[k], lang) for k in skipped], lang)
+    return said
 
 
 def fixed(key: str):

@@ -54,7 +54,7 @@ class Catalog:
     names: dict[str, dict[str, str]]
     names_en: dict[str, dict[str, str]]
     # institution -> (district, consortium, level); team -> institution; doctor -> (institution, team);
-    # district -> urban | rural
+    # district -> urban | rural; consortium -> its type (urban_group, county_community …)
     parents: dict[str, dict]
     grouper_versions: dict[str, tuple[dt.date, dt.date]]  # version -> first, last discharge date
     # institution -> its type (general, tcm …), or None where the warehouse does not say
@@ -171,15 +171,17 @@ def _load(engine: sa.Engine, meta: dict[str, str]) -> Catalog:
             names.setdefault("district", {})[key] = zh
             names_en.setdefault("district", {})[key] = en or zh
             parents.setdefault("district", {})[key] = urban_rural  # the district's peer group
-        for key, zh, en in pairs(
+        for key, zh, en, kind in pairs(
             sa.select(
                 dim_consortium.c.consortium_id,
                 dim_consortium.c.consortium_name,
                 dim_consortium.c.consortium_name_en,
+                dim_consortium.c.consortium_type,
             )
         ):
             names.setdefault("consortium", {})[key] = zh
             names_en.setdefault("consortium", {})[key] = en or zh
+            parents.setdefault("consortium", {})[key] = kind  # the consortium's peer group
         for key, zh, en, district, consortium, level in pairs(
             sa.select(
                 dim_institution.c.institution_id,

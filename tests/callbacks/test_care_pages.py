@@ -15,7 +15,11 @@ from callbacks import chronic, referrals, visits
 from callbacks.panels import clicked, download
 from dashboard.core.cache import standalone_cache
 from dashboard.ui.formatting import format_kpi
+from dashboard.ui.words import t
+from queries.execution import kpi_values
+from queries.kpi.builder import Request
 from queries.kpi.catalog import get_catalog
+from queries.selection import filters_for
 from tests.support import (
     CONSORTIUM,
     ERROR_TEXTS,
@@ -100,8 +104,12 @@ def test_sankey_flows_equal_the_command_line(s_warehouse):
 
 def test_chronic_funnel_equals_the_command_line(s_warehouse):
     content = draw_panel("chronic-funnel-institution", "?disease=diabetes", s_warehouse)
-    points = graphs(content)[0].figure.data[-1]
-    shown = {code: y for (_level, code), y in zip(points.customdata, points.y, strict=True)}
+    shown = {
+        code: y
+        for points in graphs(content)[0].figure.data
+        if points.mode == "markers"  # one funnel per institution level
+        for (_level, code), y in zip(points.customdata, points.y, strict=True)
+    }
     cli = cli_json(s_warehouse, "dm_control_rate", "--by", "institution").dropna(subset=["value"])
     assert shown == pytest.approx(dict(zip(cli["institution_id"], cli["value"], strict=True)))
 
@@ -213,5 +221,50 @@ def test_funnel_of_a_chosen_institution_shows_its_peers(s_warehouse, team_view):
     consortium = get_catalog(s_warehouse).parents["institution"]
     assert len(data) > 1 and all(consortium[code][1] == "C04" for code in data["institution_id"])
     assert list(data.loc[data["chosen"], "institution_id"]) == [institution]
-    marker = graphs(draw_panel("chronic-funnel-institution", query, s_warehouse))[0].figure.data[-1].marker
-    assert sorted(marker.line.width)[-1] == 3 and list(marker.line.width).count(3) == 1
+    figure = graphs(draw_panel("chronic-funnel-institution", query, s_warehouse))[0].figure
+    widths = [w for d in figure.data if d.mode == "markers" for w in d.marker.line.width]
+    assert max(widths) == 3 and widths.count(3) == 1
+
+
+def _value(url: str, kpi: str, **filters) -> float:
+    return float(
+        kpi_values(url, Request(kpi, filters_for(url, "last_12_months", **filters)))["value"].iloc[0]
+    )
+
+
+def test_chronic_funnels_centre_on_the_comparator_they_name(s_warehouse):
+    # Issue 12, item 8: drilled into 青山县 the control-rate funnels centred on the county (39.0%) while the
+    # hint said 全市 (53.2%); now one funnel per level around the city's rate at that level, named so
+    data = panel_data("chronic-funnel-institution", "?district=990121", s_warehouse)
+    county = _value(s_warehouse, "htn_control_rate", district="990121")
+    for group in data.meta["groups"]:
+        assert group["benchmark"] == pytest.approx(
+            _value(s_warehouse, "htn_control_rate", level=group["group"])
+        )
+        assert group["benchmark"] != pytest.approx(county)
+    assert "比较对象：全市" in texts(
+        draw_panel("chronic-funnel-institution", "?district=990121", s_warehouse)
+    )
+    assert "全市" not in t("funnel_hint", "zh")  # the hint no longer claims a comparator of its own
+    # the overdispersion is the city's (every unit of the comparator), not the county's six centres'
+    city = {
+        g["group"]: g["tau2"]
+        for g in panel_data("chronic-funnel-institution", "", s_warehouse).meta["groups"]
+    }
+    assert {g["group"]: g["tau2"] for g in data.meta["groups"]} == {"thc": city["thc"]}
+    query = "?district=990121&compare=parent"
+    data = panel_data("chronic-funnel-team", query, s_warehouse)
+    for group in data.meta["groups"]:
+        assert group["benchmark"] == pytest.approx(
+            _value(s_warehouse, "htn_control_rate", district="990121", level=group["group"])
+        )
+    assert "比较对象：上级单位（青山县）" in texts(draw_panel("chronic-funnel-team", query, s_warehouse))
+    note = texts(draw_panel("chronic-standardised", query, s_warehouse))
+    assert "上级单位（青山县）" in note
+
+
+def test_chronic_page_controls_write_the_url():
+    assert chronic.controls_to_url("parent", "plain", "?district=990121") == (
+        "?district=990121&compare=parent&limits=plain"
+    )
+    assert chronic.controls_to_url("city", "overdispersed", "?district=990121") is no_update

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from dash import no_update
 
-from callbacks import districts, home, report
+from callbacks import chronic, districts, home, report
 from callbacks.panels import clicked, download, draw, render
 from callbacks.shell import filters_to_url
 from dashboard.ui import ids
@@ -67,10 +67,11 @@ def test_forged_filter_values_never_reach_the_url(values):
 
 
 def test_forged_district_page_controls_never_reach_the_url():
-    assert districts.controls_to_url("<script>", "peer", "standardised", "") is no_update
-    assert districts.controls_to_url("htn_control_rate", "peer", "standardised", "") == (
+    assert districts.controls_to_url("<script>", "peer", "standardised", "plain", "") is no_update
+    assert districts.controls_to_url("htn_control_rate", "peer", "standardised", "<b>", "") == (
         "?kpi=htn_control_rate&compare=peer&adjust=standardised"
     )
+    assert chronic.controls_to_url("<script>", "<b>", "?district=990122") is no_update
 
 
 def test_a_panel_whose_data_fails_says_so_and_logs(s_warehouse, caplog):

@@ -148,3 +148,20 @@ def test_without_institution_types_the_peers_are_the_same_level(s_without_types,
     data = report(view(s_without_types, query))
     assert data.meta["peer_group"] == "level" and len(data.frame) == len(REPORT_KPIS)
     assert "数据未记录机构类别" in texts(render_slides(query, s_without_types)[0])
+
+
+def test_a_hospital_without_low_risk_deaths_is_never_worse_than_its_peers(s_warehouse):
+    # Issue 12, item 2: 0 deaths against peers at 0.0% was "差于" (an interval bound of 1.7e-18) on the page
+    # and in the PDF handed to the hospital.
+    catalog = get_catalog(s_warehouse)
+    seen = 0
+    for code, (district, consortium, level) in sorted(catalog.parents["institution"].items()):
+        if level not in ("tertiary", "secondary"):
+            continue
+        query = f"?district={district}" + (f"&consortium={consortium}" if consortium else "")
+        row = report(view(s_warehouse, f"{query}&institution={code}")).frame.set_index("kpi")
+        row = row.loc["low_risk_mortality"]
+        if row["value"] == 0:
+            seen += 1
+            assert row["ci_low"] == 0 and row["outcome"] != "worse", code
+    assert seen >= 2  # the demo city has several such hospitals

@@ -4,6 +4,7 @@ command line's (surplus by group, the capitation year and its projection, each h
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,28 @@ def test_editing_the_base_rate_changes_the_policy_estimate_not_the_settled(
     assert changed.drop(index=year["2026"]).abs().max() < 1e-6  # other years keep their base rate
     drawn = texts(draw_panel("settlement-payments", "?period=all", s_warehouse))
     assert get_policy().fingerprint in drawn
+
+
+def test_capitation_verdicts_follow_the_band(s_warehouse, monkeypatch, tmp_path):
+    # Issue 12, item 10: capitation_spend_rate is a band (today "lower is better", and every card "无法判断"):
+    # over 100% is overspend, under the policy's warning line under-use, in between within budget
+    members = panel_data("settlement-capitation_members", "", s_warehouse).frame
+    for rate, outcome in zip(members["value"], members["outcome"], strict=True):
+        assert outcome == ("overspend" if rate > 1 else "underuse" if rate < 0.85 else "within_budget")
+    assert {"overspend", "within_budget"} <= set(members["outcome"])
+    cards = panel_data("settlement-cards", "", s_warehouse).meta["cards"]
+    card = next(c for c in cards if c["kpi"] == "capitation_spend_rate")
+    assert card["outcome"] == ("overspend" if card["value"] > 1 else "within_budget")
+    assert card["band"] == (0.85, 1.0)
+    assert "超支" in texts(draw_panel("settlement-cards", "", s_warehouse))
+    bars = graphs(draw_panel("settlement-capitation_members", "", s_warehouse))[0].figure.data[1]
+    assert "#dc3545" in bars.marker.color and "#198754" in bars.marker.color  # red overspend, green within
+    # a stricter warning line (from the policy file) turns the lowest spender into a warning of 推诿
+    lowest = members.dropna(subset=["value"]).sort_values("value").iloc[0]
+    line = (lowest["value"] + 1) / 2
+    policy = tmp_path / "policy.toml"
+    text = Path(get_policy().path).read_text(encoding="utf-8")
+    policy.write_text(text.replace("capitation_warning_line = 0.85", f"capitation_warning_line = {line}"))
+    monkeypatch.setenv("DASHBOARD_POLICY_FILE", str(policy))
+    members = panel_data("settlement-capitation_members", "", s_warehouse).frame.set_index("name")
+    assert members.loc[lowest["name"], "outcome"] == "underuse"

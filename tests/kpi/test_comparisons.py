@@ -9,17 +9,11 @@ import pandas as pd
 import pytest
 
 from dashboard.core.cache import standalone_cache
-from queries.comparisons import (
-    benchmark,
-    earlier_periods,
-    funnel,
-    offers_previous,
-    standardised,
-    trend,
-)
+from queries.comparators import compare_units, funnel_groups
+from queries.comparisons import earlier_periods, offers_previous, standardised, trend
 from queries.execution import kpi_values
 from queries.kpi.builder import NotApplicable, Request
-from queries.kpi.filters import Scope
+from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
 
 
@@ -71,29 +65,38 @@ def test_a_previous_period_only_for_a_month_or_a_quarter(s_warehouse, period, pr
         assert not np.isnan(frame["value_last_year"].iloc[0])  # 同比 always
 
 
-def test_benchmark_classifies_by_interval_and_polarity(s_warehouse):
+def test_units_are_classified_by_interval_and_polarity_against_the_comparator(s_warehouse):
     request = Request("htn_control_rate", filters_for(s_warehouse, period="last_12_months"), ("district",))
-    units, city = benchmark(s_warehouse, request)
+    units, meta = compare_units(s_warehouse, request, "city")
+    city = kpi_values(s_warehouse, Request("htn_control_rate", request.filters))["value"].iloc[0]
     outcome = units.set_index("district_code")["outcome"]
     assert outcome["990121"] == "worse"  # 青山县, built to be worse
     assert set(outcome) <= {"better", "similar", "worse", "suppressed"}
     row = units.set_index("district_code").loc["990121"]
-    assert row["ci_high"] < city
-    # against a peer group (rural counties) the benchmark value changes
-    _units, rural = benchmark(
-        s_warehouse, request, Scope.of(districts=["990121", "990122", "990123", "990124"])
+    assert row["ci_high"] < city and row["comparator"] == pytest.approx(city)
+    assert meta == {"kind": "city", "name": None, "grouped_by": None, "method": "crude"}
+    # against its peer group (rural counties) the comparator changes
+    peers, meta = compare_units(s_warehouse, request, "peers")
+    rural = Request(
+        "htn_control_rate", request.filters.replace(district=("990121", "990122", "990123", "990124"))
     )
-    assert rural != city
+    assert peers.set_index("district_code").loc["990121", "comparator"] == pytest.approx(
+        kpi_values(s_warehouse, rural)["value"].iloc[0]
+    )
+    assert meta["grouped_by"] == "urban_rural" and set(peers["comparator_group"]) == {"urban", "rural"}
 
 
 def test_funnel_limits_and_outliers(s_warehouse):
     request = Request("htn_control_rate", filters_for(s_warehouse, period="last_12_months"), ("team",))
-    result = funnel(s_warehouse, request)
-    low95, high95 = result["limits"]["95"]
-    low998, high998 = result["limits"]["99.8"]
-    assert (low998 <= low95).all() and (high95 <= high998).all()
-    assert np.all(np.diff(high95) <= 1e-12)  # limits narrow as the denominator grows
-    assert result["units"]["outside_95"].any()
+    frame, _meta = compare_units(s_warehouse, request, "city")
+    units, groups = funnel_groups(frame, REGISTRY["htn_control_rate"], "plain")
+    assert {g["group"] for g in groups} == set(units["comparator_group"])  # one funnel per level
+    for group in groups:
+        low95, high95 = np.array(group["limits"]["95"])
+        low998, high998 = np.array(group["limits"]["99.8"])
+        assert (low998 <= low95).all() and (high95 <= high998).all()
+        assert np.all(np.diff(high95) <= 1e-12)  # limits narrow as the denominator grows
+    assert units["outside_95"].any()
 
 
 def test_trend_marks_a_rising_primary_share(s_warehouse):

@@ -95,6 +95,10 @@ def test_cli_rejects_bad_input_in_one_line(s_warehouse):
         (["cmi", "--where", "district=XX"], "unknown district"),
         (["cmi", "--where", "districtXX"], "DIM=VALUE"),
         (["visits_per_capita", "--by", "doctor"], "residence-based"),
+        (["htn_control_rate", "--by", "age_band", "--comparator", "peers"], "no peer groups"),
+        (["htn_control_rate", "--grain", "month", "--comparator", "city"], "needs units"),
+        (["drg_surplus", "--by", "district", "--adjust", "standardised"], "standardis"),
+        (["drg_surplus", "--by", "district", "--limits", "plain"], "funnel"),
     ]:
         result = subprocess.run(
             [sys.executable, "-m", "dashboard", "kpi", *args, "--database-url", s_warehouse],

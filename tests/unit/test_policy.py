@@ -65,3 +65,15 @@ def test_a_year_the_file_does_not_cover_names_no_server_path():
     with pytest.raises(PolicyError) as caught:
         book.for_year(2020)
     assert "/srv" not in tell(caught.value, "zh") and "2020" in tell(caught.value, "en")
+
+
+def test_the_capitation_warning_line_is_an_optional_validated_key():
+    # Issue 12, item 10: a file without the key stays valid (default 85%); a given line is a share in (0, 1)
+    entry = ENTRY.format(year=2025, k_high=2.0, days=31)
+    assert parse_policy(entry.encode()).for_year(2025).capitation_warning_line == 0.85
+    book = parse_policy((entry + "capitation_warning_line = 0.9\n").encode())
+    assert book.for_year(2025).capitation_warning_line == 0.9
+    assert parse_policy(DEFAULT_POLICY_FILE.read_bytes()).for_year(2026).capitation_warning_line == 0.85
+    for bad in ("1.2", "0", "true", "'high'"):
+        with raises_saying(PolicyError, "capitation_warning_line"):
+            parse_policy((entry + f"capitation_warning_line = {bad}\n").encode(), "policy.toml")

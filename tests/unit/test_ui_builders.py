@@ -16,12 +16,14 @@ from dashboard.ui.components.kpi_cards import cards_with_notice, kpi_card
 from dashboard.ui.components.scorecard import red_red_list, scorecard_panel
 from dashboard.ui.components.tables import outlier_cases, policy_table
 from dashboard.ui.figures.chronic import followup_bars
+from dashboard.ui.figures.common import funnel_plot
 from dashboard.ui.figures.districts import league_bars
 from dashboard.ui.figures.referrals import pair_lines, sankey
 from dashboard.ui.figures.settlement import surplus_bars
 from dashboard.ui.figures.visits import flow_matrix
 from dashboard.ui.words import unit_names
 from queries.definitions import REGISTRY
+from queries.kpi.stats import sign_outcomes
 from tests.support import graphs, texts
 
 
@@ -76,18 +78,46 @@ def test_group_drill_links_back_up_every_level_of_the_path():
 
 def test_funnel_lists_the_units_outside_its_limits():
     frame = _units(team_id=["T1", "T2"], name=["一队", "二队"]).assign(
-        **{"outside_99.8": [True, False], "chosen": [False, True]}
+        **{"outside_99.8": [True, False], "chosen": [False, True]}, outcome=["better", "similar"]
     )
-    meta = {
-        "benchmark": 0.4,
-        "sizes": [1, 100],
-        "limits": {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])},
-        "key": "team_id",
-        "level": "team",
-    }
-    body = funnel_with_outliers("chronic-funnel-team", frame, meta, "zh")
-    assert "一队: 50.0% (高于全市)" in texts(body) and "二队" not in texts(body.children[1])
+    group = {"group": None, "benchmark": 0.4, "sizes": [1, 100], "phi": float("nan"), "tau2": 0.0}
+    group["limits"] = {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])}
+    meta = {"groups": [group], "key": "team_id", "level": "team", "comparator": {"kind": "city"}}
+    body = funnel_with_outliers("chronic-funnel-team", frame, meta, "zh", "比较对象：全市。")
+    assert "一队: 50.0% (优于)" in texts(body) and "二队" not in texts(body.children[1])
+    assert "比较对象：全市" in texts(body)
     assert graphs(body)[0].figure.data[-1].marker.line.width == (0.5, 3)
+
+
+def test_funnel_points_take_their_colour_from_the_outcome_not_the_side():
+    # Issue 12, item 7: a unit above the benchmark of a lower-is-better KPI (住院率) is worse: red, not green
+    frame = _units(district_code=["DA", "DB"], name=["甲区", "乙县"]).assign(
+        **{"outside_99.8": [True, True]}, outcome=["worse", "better"]
+    )
+    group = {"group": None, "benchmark": 0.4, "sizes": [1, 100], "phi": float("nan"), "tau2": 0.0}
+    group["limits"] = {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])}
+    meta = {"groups": [group], "comparator": {"kind": "city"}}
+    figure = funnel_plot(frame, meta, "district_code", "per100", "zh", "district")
+    assert figure.data[-1].marker.color == ("#dc3545", "#198754")  # 0.5 > 0.4 and worse: red
+
+
+def test_a_funnel_per_level_titled_by_the_level():
+    frame = _units(institution_id=["I1", "I2"], name=["甲卫生院", "乙医院"]).assign(
+        **{"outside_99.8": [False, False]},
+        outcome=["similar", "similar"],
+        comparator_group=["thc", "tertiary"],
+    )
+    groups = [
+        {"group": g, "benchmark": b, "sizes": [1, 100], "phi": 1.0, "tau2": 0.0}
+        for g, b in (("tertiary", 0.5), ("thc", 0.3))
+    ]
+    for group in groups:
+        group["limits"] = {"95": ([0, 0], [1, 1]), "99.8": ([0, 0], [1, 1])}
+    meta = {"groups": groups, "comparator": {"kind": "city", "grouped_by": "level"}}
+    figure = funnel_plot(frame, meta, "institution_id", "share", "zh", "institution")
+    assert [a.text for a in figure.layout.annotations] == ["三级医院", "乡镇卫生院"]
+    points = [d for d in figure.data if d.mode == "markers"]
+    assert [list(p.y) for p in points] == [[0.3], [0.5]]  # each unit in its own level's funnel
 
 
 def test_the_case_list_rounds_costs_and_names_its_columns():
@@ -121,11 +151,13 @@ def test_the_policy_table_has_a_row_per_parameter_and_a_column_per_year():
             "readmission_days": [31, 31],
             "grouper_version": ["v1", "v1"],
             "risk_cut_points": ["-1, 0, 1", "-1, 0, 1"],
+            "capitation_warning_line": [0.85, 0.9],
         }
     )
     body = policy_table(frame, {"fingerprint": "0123abcd", "risk_source": "catalogue"}, "zh")
     assert "基础费率（元/权重）" in texts(body) and "10,500" in texts(body) and "0123abcd" in texts(body)
     assert "风险等级：取自DRG目录" in texts(body)
+    assert "按人头付费预警线" in texts(body) and "0.9" in texts(body)
 
 
 def test_the_policy_table_says_where_derived_risk_levels_come_from_and_names_the_coefficients():
@@ -187,6 +219,7 @@ def test_surplus_is_green_and_deficit_red():
             "suppressed": False,
         }
     )
+    frame["outcome"] = sign_outcomes(frame["value"], "higher")  # as the query layer reads a surplus
     bars = surplus_bars(frame, {"key": "drg_code", "top": 30}, "zh").data[0]
     assert list(bars.marker.color) == ["#dc3545", "#198754"]  # drawn bottom-up: the deficit last in the list
 

@@ -14,16 +14,23 @@ from dashboard.ui.figures.common import funnel_plot, unit_bars
 from dashboard.ui.formatting import format_kpi
 from dashboard.ui.words import t
 
+OUTCOME_TEXT = {
+    "better": "text-success",
+    "worse": "text-danger",
+    "higher": "text-primary",
+    "lower": "text-warning",
+}
+
 
 def outside_list(outside: pd.DataFrame, meta: dict, lang: str) -> html.Div:
-    """The units outside the 99.8% limits, named, with their values: what a director follows up."""
+    """The units outside the 99.8% limits, named, with their values and their verdict (the query layer's,
+    through the KPI's polarity): what a director follows up."""
     if outside.empty:
         return html.Div(t("none_outside", lang), className="small text-muted")
     items = [
         html.Li(
-            f"{row['name']}: {format_kpi('share', row['value'], lang)} "
-            f"({t('above' if row['value'] > meta['benchmark'] else 'below', lang)})",
-            className="text-success" if row["value"] > meta["benchmark"] else "text-danger",
+            f"{row['name']}: {format_kpi('share', row['value'], lang)} ({t(row['outcome'], lang)})",
+            className=OUTCOME_TEXT.get(row["outcome"], ""),
         )
         for row in outside.to_dict("records")
     ]
@@ -35,11 +42,12 @@ def outside_list(outside: pd.DataFrame, meta: dict, lang: str) -> html.Div:
     )
 
 
-def funnel_with_outliers(key: str, frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
-    """A control-rate funnel (x = managed patients) and, under it, the units outside its 99.8% limits."""
+def funnel_with_outliers(key: str, frame: pd.DataFrame, meta: dict, lang: str, note: str = "") -> html.Div:
+    """A control-rate funnel (x = managed patients) with its note (comparator, limits), and under it the
+    units outside its 99.8% limits."""
     figure = funnel_plot(frame, meta, meta["key"], "share", lang, meta["level"], t("managed_patients", lang))
     outside = frame[frame["outside_99.8"].fillna(False)]
-    return html.Div([graph(key, figure), outside_list(outside, meta, lang)])
+    return html.Div([graph(key, figure, note), outside_list(outside, meta, lang)])
 
 
 def group_drill(key: str, frame: pd.DataFrame, meta: dict, state: ViewState) -> html.Div:

@@ -19,14 +19,17 @@ BADGE = {
     "unknown": "light",
     "suppressed": "light",
     "city": "secondary",
+    "within_budget": "success",
+    "overspend": "danger",
+    "underuse": "warning",
 }
 
 
 def _target_status(card: dict) -> tuple[str, str] | None:
-    target, value, polarity = card.get("target"), card.get("value"), card["kpi_obj"].polarity
-    if target is None or value is None:
+    """Met or not (the query layer's verdict, by the KPI's polarity); nothing without a target."""
+    met = card.get("target_met")
+    if met is None:
         return None
-    met = value >= target if polarity != "lower" else value <= target
     return ("met", "text-success") if met else ("not_met", "text-danger")
 
 
@@ -59,6 +62,15 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
     badge_id = f"badge-{kpi.id}"
     joiner = " " if lang == "en" else ""  # 优于全市 / Better than city
     badge_text = t("city", lang) if outcome == "city" else f"{t(outcome, lang)}{joiner}{t('benchmark', lang)}"
+    band = card.get("band")
+    if band:  # judged by its band (capitation against the budget), not against the city
+        badge_text = t(outcome, lang)
+        bench += " · " + t(
+            "band_note",
+            lang,
+            low=format_kpi(kpi.unit, band[0], lang),
+            high=format_kpi(kpi.unit, band[1], lang),
+        )
     status = _target_status(card)
     series = card.get("series")
     trend_title = ""

@@ -22,13 +22,7 @@ def scorecard_rows(long: pd.DataFrame, kpis: dict, lang: str) -> list[dict]:
         row = rows.setdefault(code, {"code": code, "name": record.name})  # "code" is the grid's row id
         kpi = kpis[record.kpi]
         value = None if record.value != record.value else float(record.value)
-        met = ""
-        if value is not None and record.target == record.target and record.target is not None:
-            met = (
-                " ✓"
-                if (value >= record.target if kpi.polarity != "lower" else value <= record.target)
-                else ""
-            )
+        met = " ✓" if getattr(record, "target_met", None) is True else ""  # the query layer's verdict
         row[record.kpi] = value
         row[f"{record.kpi}__text"] = (
             t("suppressed", lang) if record.suppressed else format_kpi(kpi.unit, value, lang) + met

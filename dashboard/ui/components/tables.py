@@ -19,6 +19,7 @@ POLICY_ROWS = (
     "readmission_days",
     "grouper_version",
     "risk_cut_points",
+    "capitation_warning_line",
 )
 
 

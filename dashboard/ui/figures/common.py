@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.ui.figures.theme import COLORS, OUTCOME_COLORS, TEMPLATE
 from dashboard.ui.formatting import format_kpi
-from dashboard.ui.words import column_labels, t
+from dashboard.ui.words import column_labels, label, t
 
 SHARE_AXIS = {"tickformat": ".0%"}
 
@@ -222,6 +222,17 @@ def unit_bars(
     )
 
 
+# a funnel group's code -> the catalogue vocabulary that names it, by what the groups are
+GROUP_VOCABULARY = {"level": "level", "urban_rural": "urban_rural", "consortium_type": "consortium_type"}
+
+
+def funnel_colors(outcomes) -> list[str]:
+    """Point colours from each unit's outcome (computed by the query layer, polarity already read): better
+    green, worse red, higher / lower (no polarity) blue / orange, within the limits the plain blue."""
+    plain = {"similar": COLORS[0], "unknown": COLORS[0]}
+    return [plain.get(o, OUTCOME_COLORS.get(o, COLORS[0])) for o in outcomes]
+
+
 def funnel_plot(
     frame: pd.DataFrame,
     meta: dict,
@@ -231,36 +242,89 @@ def funnel_plot(
     drill_level: str | None,
     x_title: str = "",
 ) -> go.Figure:
-    """Units by denominator (x) and value (y) around the benchmark, with 95% and 99.8% control limits; units
-    outside the 99.8% limits are drawn in red (above, for a KPI where higher is better: green)."""
-    figure = go.Figure()
-    sizes = meta["sizes"]
-    for label, dash in (("95", "dash"), ("99.8", "solid")):
-        low, high = meta["limits"][label]
+    """Units by denominator (x) and value (y) around their comparator, with 95% and 99.8% control limits: one
+    funnel per group the units are compared in (a level, urban or rural peers), titled by the group. Units
+    are coloured by their outcome (the query layer's verdict by the 99.8% limits, through the KPI's
+    polarity); units outside the 99.8% limits and the chosen unit are drawn larger."""
+    groups = meta["groups"]
+    vocabulary = GROUP_VOCABULARY.get((meta.get("comparator") or {}).get("grouped_by"))
+    cols = min(len(groups), 3) or 1
+    rows = max(1, math.ceil(len(groups) / cols))
+    if len(groups) > 1:
+        titles = [label(vocabulary, g["group"], lang) if vocabulary else str(g["group"]) for g in groups]
+        figure = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08)
+    else:
+        figure = go.Figure()
+    in_group = (
+        frame["comparator_group"].fillna("") if "comparator_group" in frame else pd.Series("", frame.index)
+    )
+    for i, group in enumerate(groups):
+        where = {"row": i // cols + 1, "col": i % cols + 1} if len(groups) > 1 else {}
+        _funnel_group(
+            figure,
+            frame[in_group == (group["group"] or "")],
+            group,
+            key,
+            unit,
+            lang,
+            drill_level,
+            where,
+            i == 0,
+        )
+    figure.update_xaxes(title=x_title or t("denominator", lang), separatethousands=True)
+    figure.update_yaxes(**axis_format(unit))
+    figure.update_annotations(font_size=12)
+    if len(groups) == 1:
+        return styled(
+            figure,
+            legend={"orientation": "h", "y": 1.12, "x": 0},
+            margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        )
+    # several funnels: their titles on top, the axis titles under them, the legend under those
+    return styled(
+        figure,
+        height=300 * rows + 80,
+        legend={"orientation": "h", "y": -0.3 if rows == 1 else -0.12, "x": 0, "yanchor": "top"},
+        margin={"l": 40, "r": 10, "t": 40, "b": 80},
+    )
+
+
+def _funnel_group(figure, part, group, key, unit, lang, drill_level, where, legend: bool) -> None:
+    """One group's limits, benchmark and units, in its own subplot (``where``) when there are several."""
+    sizes = group["sizes"]
+    for label_, dash in (("95", "dash"), ("99.8", "solid")):
+        low, high = group["limits"][label_]
         for bound in (low, high):
             figure.add_scatter(
                 x=sizes,
                 y=bound,
                 mode="lines",
                 line={"color": "#adb5bd", "dash": dash, "width": 1},
-                name=f"{label}% {t('control_limits', lang)}",
+                name=f"{label_}% {t('control_limits', lang)}",
+                legendgroup=label_,
                 hoverinfo="skip",
-                showlegend=bound is high,
+                showlegend=legend and bound is high,
+                **where,
             )
-    figure.add_hline(y=meta["benchmark"], line={"color": "#495057", "width": 1})
-    outside = frame["outside_99.8"].fillna(False).to_numpy(dtype=bool)
-    chosen = frame.get("chosen", pd.Series(False, index=frame.index)).to_numpy(dtype=bool)
-    colors = np.where(
-        outside,
-        np.where(frame["value"] > meta["benchmark"], OUTCOME_COLORS["better"], OUTCOME_COLORS["worse"]),
-        COLORS[0],
-    )
     figure.add_scatter(
-        x=frame["denominator"],
-        y=frame["value"],
+        x=[sizes[0], sizes[-1]],
+        y=[group["benchmark"], group["benchmark"]],
+        mode="lines",
+        line={"color": "#495057", "width": 1},
+        name=t("comparator_line", lang),
+        legendgroup="benchmark",
+        hoverinfo="skip",
+        showlegend=legend,
+        **where,
+    )
+    outside = part["outside_99.8"].fillna(False).to_numpy(dtype=bool)
+    chosen = part.get("chosen", pd.Series(False, index=part.index)).to_numpy(dtype=bool)
+    figure.add_scatter(
+        x=part["denominator"],
+        y=part["value"],
         mode="markers",
         marker={
-            "color": colors.tolist(),
+            "color": funnel_colors(part["outcome"]),
             "size": np.where(outside | chosen, 11, 7).tolist(),
             # the unit the view is scoped to, among its peers: a dark ring
             "line": {
@@ -269,16 +333,15 @@ def funnel_plot(
             },
         },
         name=t("units", lang),
-        customdata=[[drill_level, c] for c in frame[key]] if drill_level else None,
-        hovertext=[hover_text(r, unit, lang, r["name"]) for r in frame.to_dict("records")],
+        legendgroup="units",
+        showlegend=legend,
+        customdata=[[drill_level, c] for c in part[key]] if drill_level else None,
+        hovertext=[
+            hover_text(r, unit, lang, r["name"]) + f"<br>{t(r['outcome'], lang)}"
+            for r in part.to_dict("records")
+        ],
         hoverinfo="text",
-    )
-    return styled(
-        figure,
-        xaxis={"title": x_title or t("denominator", lang), "separatethousands": True},
-        yaxis=axis_format(unit),
-        legend={"orientation": "h", "y": 1.12, "x": 0},
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        **where,
     )
 
 

@@ -38,7 +38,7 @@ def league_bars(frame: pd.DataFrame, meta: dict, kpi, lang: str) -> go.Figure:
             y=part["name"],
             mode="markers",
             marker={"symbol": "line-ns-open", "size": 18, "color": "#212529", "line": {"width": 2}},
-            name=t("peers", lang),
+            name=t("comparator_mark", lang),
             hoverinfo="skip",
         )
     return figure

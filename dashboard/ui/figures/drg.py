@@ -29,9 +29,7 @@ def quadrant_plot(
             textfont={"size": 10},
             marker={
                 "size": (8 + 22 * sizes / max(sizes.max(), 1)).tolist(),
-                "color": np.where(
-                    part["surplus_per_case"] >= 0, OUTCOME_COLORS["better"], OUTCOME_COLORS["worse"]
-                ).tolist(),
+                "color": [OUTCOME_COLORS.get(o, COLORS[0]) for o in part["outcome"]],
                 "opacity": 0.75,
                 "line": {
                     "width": [3 if c == chosen else 0.5 for c in part[key]],

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.ui.figures.common import styled, unit_bars
-from dashboard.ui.figures.theme import COLORS
+from dashboard.ui.figures.theme import COLORS, OUTCOME_COLORS
 from dashboard.ui.formatting import format_kpi
 from dashboard.ui.words import t
 
@@ -50,7 +49,13 @@ def capitation_progress(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure
     )
     balance = meta["balance"]
     verdict = t("surplus_kept" if balance >= 0 else "overspend_borne", lang)
-    title = f"{verdict} {format_kpi('yuan', abs(balance), lang)}"
+    so_far = t(
+        "spend_rate_so_far",
+        lang,
+        rate=format_kpi("share", meta["spend_rate"], lang),
+        verdict=t(meta["outcome"], lang),
+    )
+    title = f"{verdict} {format_kpi('yuan', abs(balance), lang)} · {so_far}"
     return styled(
         figure,
         height=340,
@@ -61,10 +66,13 @@ def capitation_progress(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure
 
 
 def budget_and_spend(frame: pd.DataFrame, key: str, lang: str, drill_level: str | None) -> go.Figure:
-    """Each budget holder's budget and spend side by side; hover gives its shares of the whole."""
+    """Each budget holder's budget and spend side by side, the spend coloured by where its rate lies in the
+    band (within budget, overspend, under the warning line); hover gives its shares of the whole."""
     part = frame.iloc[::-1]
     figure = go.Figure()
-    for column, label, color in (("denominator", "budget", "#adb5bd"), ("numerator", "spend", COLORS[0])):
+    outcomes = part["outcome"] if "outcome" in part else pd.Series("unknown", index=part.index)
+    spend_colors = [OUTCOME_COLORS.get(o, COLORS[0]) for o in outcomes]
+    for column, label, color in (("denominator", "budget", "#adb5bd"), ("numerator", "spend", spend_colors)):
         figure.add_bar(
             y=part["name"],
             x=part[column],
@@ -76,6 +84,7 @@ def budget_and_spend(frame: pd.DataFrame, key: str, lang: str, drill_level: str 
                 f"<b>{r['name']}</b><br>{t('budget', lang)} {format_kpi('yuan', r['denominator'], lang)} "
                 f"({r['budget_share']:.1%})<br>{t('spend', lang)} {format_kpi('yuan', r['numerator'], lang)} "
                 f"({r['spend_share']:.1%})<br>{t('spend_rate', lang)} {r['value']:.1%}"
+                f"{' · ' + t(r['outcome'], lang) if r.get('outcome') in OUTCOME_COLORS else ''}"
                 for r in part.to_dict("records")
             ],
             hoverinfo="text",
@@ -91,9 +100,9 @@ def budget_and_spend(frame: pd.DataFrame, key: str, lang: str, drill_level: str 
 
 
 def surplus_bars(frame: pd.DataFrame, meta: dict, lang: str, drill_level: str | None = None) -> go.Figure:
-    """Surplus (green) or deficit (red) per unit, group or department, largest first."""
-    signed = frame.assign(outcome=np.where(frame["value"] >= 0, "better", "worse"))
-    return unit_bars(signed, meta["key"], "yuan", lang, drill_level, top=meta["top"])
+    """Surplus (green) or deficit (red) per unit, group or department, largest first: the colour is the
+    frame's outcome (the query layer reads the sign through the surplus's polarity)."""
+    return unit_bars(frame, meta["key"], "yuan", lang, drill_level, top=meta["top"])
 
 
 def payments_bars(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure:

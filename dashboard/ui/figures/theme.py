@@ -17,6 +17,10 @@ OUTCOME_COLORS = {
     "unknown": "#adb5bd",
     "suppressed": "#adb5bd",
     "city": "#6c757d",
+    # a band (capitation spend against its budget)
+    "within_budget": "#198754",
+    "overspend": "#dc3545",
+    "underuse": "#fd7e14",
 }
 
 pio.templates["consortium"] = go.layout.Template(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from dashboard.core.policy import capitation_warning_line
 from dashboard.core.schema import fact_capitation
 from queries.kpi.expressions import year_of
 from queries.kpi.registry.model import (
@@ -282,7 +283,7 @@ INSURANCE_KPIS: tuple[Kpi, ...] = (
         "签约参保人在预算年度内的医保支付（门急诊）/ 按期折算的预算",
         "Insurance spend on the budget holder's contracted insured / budget pro-rated to the period",
         "share",
-        "lower",
+        "band",  # within budget; over 100% overspend (超支不补); under the warning line: under-service (推诿)?
         "none",
         "institution",
         "按人头付费：结余留用、超支不补",
@@ -294,5 +295,6 @@ INSURANCE_KPIS: tuple[Kpi, ...] = (
         ),
         part(BUDGET_RELATIONS, col("budget"), window=True, columns=("budget",)),
         split=True,
+        band=lambda year: (capitation_warning_line(year), 1.0),
     ),
 )

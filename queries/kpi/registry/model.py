@@ -42,7 +42,8 @@ class Kpi:
     definition_zh: str
     definition_en: str
     unit: str  # share | per100 | per_capita | yuan | days | count | index | weight | ratio
-    polarity: str  # higher | lower | none
+    # higher | lower | none | band (judged against a band of values, not a direction: see ``band``)
+    polarity: str
     ci: str  # wilson | rate | count | mean | none
     geography: str  # institution | residence
     source: str  # policy source
@@ -54,6 +55,9 @@ class Kpi:
     # Days after the event its outcome needs (a readmission within N days, a renewal within 90): an int, or the
     # policy file's key giving it by year. Months whose events have not all had that time are provisional.
     settles_after: int | str | None = None
+    # polarity "band": the year -> (bottom, top) of the band a value should lie in (capitation: the policy's
+    # warning line and 100% of the budget); outcomes are within_budget / overspend / underuse
+    band: Callable[[int], tuple[float, float]] | None = None
 
     @property
     def name(self) -> Name:
