@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-fast demo bench lint clean
+.PHONY: run test test-fast test-slow demo bench lint clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ test: $(VENV)/.test
 
 ## make test-fast: the quick loop: every test but the browser ones and those that build a demo warehouse
 test-fast: $(VENV)/.test
-	$(PY) -m pytest -m "not browser and not slow"
+	$(PY) -m pytest -m "not browser and not slow and not exhaustive"
+
+## make test-slow: every page panel for every institution of the demo city (minutes; not part of make test)
+test-slow: $(VENV)/.test
+	$(PY) -m pytest -m exhaustive
 
 demo: $(VENV)/.runtime
 	$(PY) -m dashboard demo --scale $(or $(SCALE),M)

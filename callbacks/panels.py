@@ -110,16 +110,29 @@ def download(book: dict[str, PanelSpec], triggered, search: str | None, database
         log.warning("download of unknown panel %r refused", key)
         return no_update
     state, _ = parse_query(search or "")
+    lang = state.lang
     try:
         data = spec.data(View(database_url, state))
-    except Exception:  # the panel shows why; a download has nothing to send
+        if data.message:  # the panel says why it has no numbers: so does its file
+            frame = _note_frame(tell(data.message, lang), lang)
+        else:
+            frame = spec.table(data, lang) if spec.table else readable(data.frame, lang)
+    except UserFacingError as exc:
+        frame = _note_frame(t("error", lang) + tell(exc, lang), lang)
+    except (
+        Exception
+    ):  # a query bug: the file says so (never a 500 or a click that does nothing), and we log it
         log.exception("download of panel %s failed for %s", key, search)
-        return no_update
-    frame = spec.table(data, state.lang) if spec.table else readable(data.frame, state.lang)
+        frame = _note_frame(t("compute_error", lang), lang)
     name = key.replace("-", "_")
     if triggered.get("type") == "panel-csv":
         return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")
     return dcc.send_bytes(xlsx_bytes(frame, name[:31]), f"{name}.xlsx")
+
+
+def _note_frame(text: str, lang: str) -> pd.DataFrame:
+    """A download's one-cell table when the panel has no numbers to give: why not."""
+    return pd.DataFrame({t("note_column", lang): [text]})
 
 
 def clicked(click, search: str | None, database_url: str) -> str:

@@ -188,11 +188,11 @@ def _standardised(database_url, request, kpi, kind, scope, groups, grouped_by, l
                 continue
             part = standardised(database_url, request, level, reference)
             parts.append(part[part[key].map(groups) == group].assign(comparator_group=group))
-        frame = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else standardised(database_url, request, level, scope)
-        )
+        if parts:
+            frame = pd.concat(parts, ignore_index=True)
+        else:  # no unit with a group (an institution without teams): nothing to standardise, an empty frame
+            frame = standardised(database_url, request, level, scope)
+            frame["comparator_group"] = [groups.get(c) for c in frame[key]]
         frame["comparator"] = frame["reference_crude"]
     else:
         frame = standardised(database_url, request, level, scope)

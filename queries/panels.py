@@ -215,11 +215,10 @@ def _card(sel: Selection, kpi_id: str) -> dict:
             grain, periods = "period", _trailing(sel, kpi_id)
         elif per_window(kpi):
             # Per-window KPIs (managed patients, point-in-time coverage) only mean something over whole
-            # quarters: the sparkline shows the complete quarters of the period.
+            # quarters: the sparkline shows the complete quarters of the period, or of the year up to its end
+            # when the period is shorter (a quarter alone is one point, no line).
             grain = "quarter"
-            periods = series(
-                sel.database_url, request(sel, kpi_id, filters=whole_quarters(sel.filters)), grain
-            )
+            periods = series(sel.database_url, request(sel, kpi_id, filters=_sparkline_quarters(sel)), grain)
         else:
             grain, periods = "month", series(sel.database_url, request(sel, kpi_id), "month")
         card.update(
@@ -252,6 +251,16 @@ def _card(sel: Selection, kpi_id: str) -> dict:
     except NotApplicable as exc:
         card.update(error=exc.message)
     return card
+
+
+def _sparkline_quarters(sel: Selection) -> Filters:
+    """The whole quarters of the period, or of the 12 months up to its end if it is shorter (from the data's
+    first month at the earliest)."""
+    filters = sel.filters
+    if filters.months < 12:
+        first = max(add_months(filters.end.replace(day=1), -11), get_catalog(sel.database_url).period_start)
+        filters = make_filters(first, filters.end, **dict(filters.values))
+    return whole_quarters(filters)
 
 
 def _provisional_notes(sel: Selection, kpi: Kpi) -> tuple[Message, ...]:

@@ -145,8 +145,7 @@ def test_outlier_case_list_follows_every_filter_the_kpis_follow(s_warehouse):
 
 @pytest.mark.parametrize("key", sorted(drg.SPECS))
 def test_every_panel_draws_for_an_institution_of_each_level_and_the_whole_period(s_warehouse, key):
-    """The whole period's 环比 and 同比 reach years before the policy file's first: dropped with a note,
-    the cards still drawn."""
+    """The whole period's 同比 reaches before the data: no value, the cards still drawn."""
     for query in [*one_of_each_level(s_warehouse), "?period=all"]:
         content = draw_panel(key, query, s_warehouse)
         text = texts(content)
@@ -156,7 +155,25 @@ def test_every_panel_draws_for_an_institution_of_each_level_and_the_whole_period
     if key == "drg-cards":  # the efficiency indices say they leave outliers out; risk levels say their source
         text = texts(draw_panel(key, "?period=all", s_warehouse))
         assert "不含高/低倍率病例" in text and "风险等级：取自DRG目录" in text
-        assert "环比（2020-11–2023-10）有政策文件未覆盖的年份" in text
+
+
+def test_a_comparison_reaching_a_year_the_policy_does_not_cover_is_dropped_with_a_note(
+    s_warehouse, monkeypatch, tmp_path
+):
+    """A region whose policy file has no 2024 entry: the last 12 months' 同比 (2024-11–2025-10) has no value
+    and says why, the cards are still drawn."""
+    from dashboard.core.policy import DEFAULT_POLICY_FILE
+
+    entries = DEFAULT_POLICY_FILE.read_text(encoding="utf-8").split("[[policy]]")
+    kept = [e for e in entries[1:] if "year = 2024" not in e]
+    assert len(kept) == len(entries) - 2  # exactly the 2024 entry left out
+    copy = tmp_path / "policy.toml"
+    copy.write_text("\n".join(["[[policy]]" + e for e in kept]), encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_POLICY_FILE", str(copy))
+    content = draw_panel("drg-cards", "?period=last_12_months", s_warehouse)
+    text = texts(content)
+    assert "kpi-card" in str(content) and not any(e in text for e in ERROR_TEXTS), text
+    assert "同比（2024-11–2025-10）有政策文件未覆盖的年份" in text
 
 
 @pytest.mark.parametrize("kpi", ["high_cost_outlier_share", "low_cost_outlier_share"])

@@ -174,6 +174,14 @@ def test_managed_across_a_period_boundary(mini):
     assert value(mini, "htn_control_rate", from_month="2025-01", to_month="2025-03") == pytest.approx(1 / 2)
 
 
+@pytest.mark.parametrize("kpi", ["htn_control_rate", "dm_control_rate"])
+def test_control_needs_a_quarter(mini, kpi):
+    """A follow-up is due each quarter: under three months most patients have none yet and would count as not
+    controlled, so the control rate has no value there (as standardised management)."""
+    with raises_saying(NotApplicable, "needs a period of at least 3 whole months"):
+        value(mini, kpi, from_month="2025-11", to_month="2025-12")
+
+
 def test_empty_selection_is_no_data_not_an_error(mini):
     frame = kpi_values(
         mini,

@@ -274,3 +274,14 @@ def test_a_red_red_line_names_its_comparison(compared_with, word):
     )
     text = texts(red_red_list(red, REGISTRY, "zh", compared_with)).replace(" ", "")
     assert f"{word}45.0%→40.0%(50.0%)" in text
+
+
+def test_a_sparklines_provisional_points_are_open_on_a_dashed_tail():
+    from urllib.parse import unquote
+
+    from dashboard.ui.figures.theme import sparkline_svg
+
+    settled = unquote(sparkline_svg([0.9, 0.92, 0.91]))
+    assert "stroke-dasharray" not in settled and 'fill="white"' not in settled
+    svg = unquote(sparkline_svg([0.9, 0.92, 0.91, 0.76], provisional=[False, False, False, True]))
+    assert svg.count("stroke-dasharray") == 1 and svg.count('fill="white"') == 1

@@ -82,7 +82,9 @@ def kpi_card(card: dict, lang: str, index: int) -> dbc.Card:
             f"{p}: {format_kpi(kpi.unit, v, lang)}{' · ' + t('provisional', lang) if open_ else ''}"
             for p, v, open_ in zip(series["period"], series["value"], provisional, strict=True)
         )
-        image = sparkline_svg(series["value"].tolist(), OUTCOME_COLORS.get(outcome, "#0d6efd"))
+        image = sparkline_svg(
+            series["value"].tolist(), OUTCOME_COLORS.get(outcome, "#0d6efd"), provisional=list(provisional)
+        )
     trend = (
         html.Img(src=image, title=trend_title, className="sparkline", alt=trend_title)
         if image

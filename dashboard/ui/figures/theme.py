@@ -51,8 +51,11 @@ def empty_figure(message: str, height: int = 160) -> go.Figure:
     return figure
 
 
-def sparkline_svg(values, color: str = COLORS[0], width: int = 240, height: int = 44) -> str:
-    """A sparkline as an SVG data URI: a dozen points do not need a plotting library in the browser."""
+def sparkline_svg(
+    values, color: str = COLORS[0], width: int = 240, height: int = 44, provisional=None
+) -> str:
+    """A sparkline as an SVG data URI: a dozen points do not need a plotting library in the browser.
+    Provisional points (``provisional``, one flag per value) are drawn as open circles on a dashed line."""
     import math
     from urllib.parse import quote
 
@@ -71,11 +74,26 @@ def sparkline_svg(values, color: str = COLORS[0], width: int = 240, height: int 
         y = pad + (1 - (v - low) / span) * (height - 2 * pad)
         return f"{x:.1f},{y:.1f}"
 
-    line = " ".join(xy(i, v) for i, v in points)
+    flags = list(provisional) if provisional is not None else [False] * len(values)
+    settled = [p for p in points if not flags[p[0]]]
+    open_ = [p for p in points if flags[p[0]]]
+    line = " ".join(xy(i, v) for i, v in settled)
+    # the provisional tail continues the line, dashed, from the last settled point
+    tail = " ".join(xy(i, v) for i, v in (settled[-1:] + open_)) if open_ else ""
     last_x, last_y = xy(*points[-1]).split(",")
+    marks = "".join(
+        f'<circle cx="{x}" cy="{y}" r="3" fill="white" stroke="{color}" stroke-width="1.5"/>'
+        for x, y in (xy(i, v).split(",") for i, v in open_)
+    )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
         f'<polyline fill="none" stroke="{color}" stroke-width="2" stroke-linejoin="round" points="{line}"/>'
-        f'<circle cx="{last_x}" cy="{last_y}" r="3" fill="{color}"/></svg>'
+        + (
+            f'<polyline fill="none" stroke="{color}" stroke-width="1.5" stroke-dasharray="3,3" points="{tail}"/>'
+            if tail
+            else ""
+        )
+        + (marks or f'<circle cx="{last_x}" cy="{last_y}" r="3" fill="{color}"/>')
+        + "</svg>"
     )
     return "data:image/svg+xml;utf8," + quote(svg)

@@ -104,14 +104,24 @@ def _chronic_kpis() -> list[Kpi]:
                 f"{pre}_control_rate",
                 f"{zh}控制率",
                 f"{disease.capitalize()} control rate",
-                f"期内{rule_zh}的在管患者 / 在管患者（无随访者计为未控制）",
-                f"Managed patients whose {rule_en} in the period / managed patients (no follow-up counts as not controlled)",
+                f"期内{rule_zh}的在管患者 / 在管患者（无随访者计为未控制）；每季度应随访一次，不足3个月的期间不计算",
+                f"Managed patients whose {rule_en} in the period / managed patients (no follow-up counts as not "
+                "controlled); a follow-up is due every quarter, so there is no value under 3 months",
                 "share",
                 "higher",
                 "wilson",
                 "institution",
                 "国家基本公共卫生服务规范；医联体慢病管理综述",
-                _managed(disease, "controlled"),
+                # under a quarter most managed patients have had no follow-up yet and would count as not
+                # controlled (a month read 22% beside 55% for the year)
+                part(
+                    MANAGED_RELATIONS,
+                    col("controlled"),
+                    window=True,
+                    options={"disease": disease},
+                    columns=("n", "controlled"),
+                    min_months=3,
+                ),
                 _managed(disease, "n"),
             )
         )
