@@ -227,9 +227,7 @@ def test_funnel_of_a_chosen_institution_shows_its_peers(s_warehouse, team_view):
 
 
 def _value(url: str, kpi: str, **filters) -> float:
-    return float(
-        kpi_values(url, Request(kpi, filters_for(url, "last_12_months", **filters)))["value"].iloc[0]
-    )
+    return float(kpi_values(url, Request(kpi, filters_for(url, **filters)))["value"].iloc[0])
 
 
 def test_chronic_funnels_centre_on_the_comparator_they_name(s_warehouse):

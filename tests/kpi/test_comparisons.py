@@ -59,7 +59,7 @@ def test_period_comparisons(s_warehouse):
 def test_a_previous_period_only_for_a_month_or_a_quarter(s_warehouse, period, previous):
     filters = filters_for(s_warehouse, **period)
     assert offers_previous(filters) is previous
-    for kpi in ("primary_care_visit_share", "htn_control_rate"):  # summable and per-window
+    for kpi in ("primary_care_visit_share", "contract_coverage"):  # summable and per-window
         frame = earlier_periods(s_warehouse, Request(kpi, filters))
         assert np.isnan(frame["value_previous"].iloc[0]) is not previous
         assert not np.isnan(frame["value_last_year"].iloc[0])  # 同比 always
@@ -159,8 +159,10 @@ def test_one_scan_comparisons_equal_three_scans(s_warehouse, kpi, by):
 
 @pytest.mark.parametrize("kpi", ["primary_care_visit_share", "htn_control_rate"])
 def test_no_comparison_with_a_period_before_the_data(s_warehouse, kpi):
+    """The data's first quarter (2023-11 to 2024-01, not a calendar quarter: no 环比): its 同比 lies before
+    the data."""
     frame = earlier_periods(
-        s_warehouse, Request(kpi, filters_for(s_warehouse, from_month="2023-11", to_month="2023-11"))
+        s_warehouse, Request(kpi, filters_for(s_warehouse, from_month="2023-11", to_month="2024-01"))
     )
     assert np.isnan(frame["value_previous"].iloc[0]) and np.isnan(frame["value_last_year"].iloc[0])
 

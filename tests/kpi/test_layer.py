@@ -22,7 +22,7 @@ from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import Scope, make_filters
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
-from tests.support import plan_or_none
+from tests.support import CSV_COLUMNS, plan_or_none
 
 BREAKDOWNS = [(), ("district",), ("institution",), ("team",), ("age_band",), ("icd_chapter",), ("drg",)]
 
@@ -70,16 +70,7 @@ def test_the_cli_prints_the_api_numbers(s_warehouse):
         check=True,
     )
     printed = pd.read_csv(io.StringIO(result.stdout), dtype={"district_code": str})
-    assert list(printed.columns) == [
-        "district_code",
-        "name",
-        "numerator",
-        "denominator",
-        "value",
-        "ci_low",
-        "ci_high",
-        "suppressed",
-    ]
+    assert list(printed.columns) == ["district_code", *CSV_COLUMNS]
     standalone_cache(None)
     expected = kpi_values(s_warehouse, Request("htn_control_rate", filters_for(s_warehouse), ("district",)))
     pd.testing.assert_frame_equal(printed, expected, check_dtype=False)

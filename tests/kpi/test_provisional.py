@@ -29,7 +29,7 @@ from queries.kpi.filters import make_filters
 from queries.kpi.provisional import first_provisional_month, settled_part
 from queries.kpi.registry import get_kpi
 from queries.selection import filters_for
-from tests.support import POLICY_ENTRY
+from tests.support import CSV_COLUMNS, POLICY_ENTRY
 from tests.support.mini_warehouse import build_mini_warehouse
 
 END = dt.date(2025, 12, 31)
@@ -113,17 +113,7 @@ def test_the_command_line_prints_the_mark_as_a_last_column(mini):
         check=True,
     )
     printed = pd.read_csv(io.StringIO(done.stdout))
-    assert list(printed.columns) == [
-        "month",
-        "name",
-        "numerator",
-        "denominator",
-        "value",
-        "ci_low",
-        "ci_high",
-        "suppressed",
-        "provisional",
-    ]
+    assert list(printed.columns) == ["month", *CSV_COLUMNS, "provisional"]
     assert list(printed["provisional"]) == [False] * 11 + [True]
 
 

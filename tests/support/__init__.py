@@ -34,6 +34,9 @@ TEST_SEED = 2025
 CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
 ERROR_TEXTS = {t("error", "zh"), t("draw_error", "zh"), t("compute_error", "zh")}
 
+# The command line's CSV columns after the key (and grain) columns, in DOMAIN.md §13's order
+CSV_COLUMNS = ["name", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
+
 # One [[policy]] entry of a policy file, to .format(year=…, k_high=…, days=…)
 POLICY_ENTRY = """
 [[policy]]
