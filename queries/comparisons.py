@@ -11,20 +11,17 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.months import add_months
-from queries.execution import (
-    RESULT_COLUMNS,
-    SUPPRESSION_THRESHOLD,
-    check_one_grouper_version,
-    finish,
-    kpi_values,
-    raw_sums,
-)
+from dashboard.core.settings import suppression_threshold
+from queries.disclosure import protect
+from queries.execution import RESULT_COLUMNS, check_one_grouper_version, finish, kpi_values
 from queries.kpi import stats
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import Filters, make_filters
 from queries.kpi.provisional import settled_part
 from queries.kpi.registry import Kpi, get_kpi
+from queries.kpi.suppression import blank
+from queries.sums import raw_sums
 
 
 def shifted(filters: Filters, months: int) -> Filters:
@@ -91,8 +88,10 @@ def _periods_from_months(
             totals = pd.DataFrame([part[sums].sum()]) if len(part) else pd.DataFrame({c: [0.0] for c in sums})
         if kpi.denominator is None:
             totals = totals.drop(columns=["denominator"], errors="ignore")
-        out[label] = finish(
-            kpi, totals, replace(request, filters=filters), catalog, level, SUPPRESSION_THRESHOLD
+        period = replace(request, filters=filters)
+        threshold = suppression_threshold()
+        out[label] = protect(
+            database_url, period, finish(kpi, totals, period, catalog, level, threshold), threshold
         )
     return out
 
@@ -111,9 +110,9 @@ def series(database_url: str, request: Request, grain: str = "month") -> pd.Data
         months = months[(dates >= request.filters.start) & (dates <= request.filters.end)]
     if kpi.denominator is None:
         months = months.drop(columns=["denominator"], errors="ignore")
-    return finish(
-        kpi, months, replace(request, grain="month"), get_catalog(database_url), 0.95, SUPPRESSION_THRESHOLD
-    )
+    monthly, threshold = replace(request, grain="month"), suppression_threshold()
+    frame = finish(kpi, months, monthly, get_catalog(database_url), 0.95, threshold)
+    return protect(database_url, monthly, frame, threshold)
 
 
 def _earlier(filters: Filters, like: Filters | None = None) -> dict[str, Filters]:
@@ -286,15 +285,18 @@ def standardised(
     totals["adjusted"] = adjusted * kpi.factor
     totals["adjusted_low"], totals["adjusted_high"] = adj_low * kpi.factor, adj_high * kpi.factor
     totals["reference_crude"] = crude * kpi.factor  # the comparator's crude rate: O/E = 1 here
-    observed, people = totals["observed"], totals["denominator"]
-    suppressed = (observed > 0) & (observed < SUPPRESSION_THRESHOLD)
-    if kpi.ci in ("wilson", "mean"):
-        suppressed |= (people > 0) & (people < SUPPRESSION_THRESHOLD)
-    totals["suppressed"] = suppressed
-    derived = ["observed", "expected", "denominator", "crude", "ratio", "ratio_low", "ratio_high"]
-    derived += ["adjusted", "adjusted_low", "adjusted_high"]
     if withhold:
-        totals.loc[suppressed, derived] = np.nan  # a withheld count and everything derived from it
+        # a unit is withheld here exactly as its crude value is (primary and secondary, DOMAIN §9): its
+        # observed count, people, expected count, crude and adjusted rates all derive from the same cases
+        crude_values = kpi_values(database_url, replace(request, by=by, grain=None), level)
+        flags = crude_values[[*keys, "suppressed"]] if keys else crude_values[["suppressed"]]
+        if keys:
+            hidden = totals[keys].merge(flags, on=keys, how="left")["suppressed"]
+        else:
+            hidden = pd.Series([bool(flags["suppressed"].iloc[0]) if len(flags) else False])
+        totals = blank(totals, hidden.fillna(False).to_numpy(dtype=bool))
+    else:
+        totals["suppressed"] = False
     totals["method"] = (
         "indirect_age_sex"  # indirect standardisation by age band × sex, reference = the comparator, same period
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from queries.comparisons import comparisons_offered, earlier_periods, kpi_outcomes
-from queries.execution import parallel
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.registry import REGISTRY
 from queries.kpi.stats import target_met
 from queries.panels import PanelData, cards, localise, panel, request, target_for
 from queries.selection import View, selection
+from queries.sums import parallel
 
 HOME_KPIS = (
     "primary_care_visit_share",

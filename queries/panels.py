@@ -27,7 +27,7 @@ from queries.comparisons import (
     shifted,
     trend,
 )
-from queries.execution import cache_key, cached, kpi_values, parallel
+from queries.execution import kpi_values
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import DIMENSIONS, Filters, make_filters
@@ -36,6 +36,7 @@ from queries.kpi.registry import REGISTRY, Kpi
 from queries.kpi.stats import target_met
 from queries.kpi.targets import read_targets, target_in
 from queries.selection import Selection, View, city_filters, selection, since_data_start, whole_quarters
+from queries.sums import cache_key, cached, parallel
 
 TOP_UNITS = 30  # bar charts of units show the largest 30; the download holds them all
 

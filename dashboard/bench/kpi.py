@@ -21,11 +21,12 @@ from dashboard.core import cache as cache_module
 from dashboard.core.cache import standalone_cache
 from dashboard.core.db import get_engine
 from dashboard.core.settings import Settings
-from queries.execution import fetch, finish, kpi_values
+from queries.execution import finish, kpi_values
 from queries.kpi.builder import NotApplicable, Request, build_plan
 from queries.kpi.catalog import get_catalog
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
+from queries.sums import fetch
 
 PANDAS_ROW_LIMIT = 8_000_000  # the pandas pattern needs ~1.3 KiB per visit row once loaded
 DIMENSIONS = (

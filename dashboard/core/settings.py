@@ -42,3 +42,21 @@ def _port(text: str) -> int:
     if not 0 < port < 65536:
         raise UserFacingError("port_out_of_range", value=port)
     return port
+
+
+DEFAULT_SUPPRESSION_THRESHOLD = 5
+
+
+def suppression_threshold() -> int:
+    """The deployment's small-number threshold (DOMAIN §9): counts from 1 to one less are withheld.
+    ``DASHBOARD_SUPPRESSION_THRESHOLD``, default 5; a deployment may raise it, never turn it off."""
+    text = os.environ.get("DASHBOARD_SUPPRESSION_THRESHOLD", "").strip()
+    if not text:
+        return DEFAULT_SUPPRESSION_THRESHOLD
+    try:
+        value = int(text)
+    except ValueError:
+        raise UserFacingError("threshold_not_number", value=text) from None
+    if value < 2:
+        raise UserFacingError("threshold_too_low", value=value)
+    return value

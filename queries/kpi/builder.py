@@ -290,8 +290,10 @@ def _build_plan(kpi: Kpi, request: Request, warehouse: Warehouse) -> Plan:
     keys = tuple(output_column(d) for d in request.by) + period_column(request.grain)
 
     numerator, denominator = kpi.numerator, kpi.denominator
+    # a KPI without an interval also counts the cases it sums over, for disclosure control
+    cases = {"cases": kpi.cases} if kpi.cases is not None else {}
     if denominator is not None and not kpi.split:
-        parts = {"numerator": numerator, "denominator": denominator}
+        parts = {"numerator": numerator, "denominator": denominator, **cases}
         relation = _choose(
             numerator.relations, _needed_columns(kpi, list(parts.values()), request), warehouse
         )
@@ -303,7 +305,7 @@ def _build_plan(kpi: Kpi, request: Request, warehouse: Warehouse) -> Plan:
     if denominator is None:
         _check_applicable(kpi, request, None)
         statement = _select_part(
-            kpi, request, {"numerator": numerator}, num_relation, numerator.window, warehouse
+            kpi, request, {"numerator": numerator, **cases}, num_relation, numerator.window, warehouse
         )
         return Plan(statement, None, keys, (num_relation.name,))
 
@@ -317,7 +319,7 @@ def _build_plan(kpi: Kpi, request: Request, warehouse: Warehouse) -> Plan:
         den_relation = denominator.relations[0]  # _check_applicable names what it cannot honour
     _check_applicable(kpi, request, den_relation, warehouse)
     num_statement = _select_part(
-        kpi, request, {"numerator": numerator}, num_relation, numerator.window, warehouse
+        kpi, request, {"numerator": numerator, **cases}, num_relation, numerator.window, warehouse
     )
     den_statement = _select_part(
         kpi, request, {"denominator": denominator}, den_relation, denominator.window, warehouse

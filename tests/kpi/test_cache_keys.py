@@ -16,7 +16,7 @@ from dashboard.core.paths import REFERENCE_DIR
 from dashboard.core.policy import DEFAULT_POLICY_FILE
 from dashboard.core.state import parse_query
 from dashboard.load.swap import new_duckdb_file
-from queries import districts, execution
+from queries import districts, execution, sums
 from queries.execution import kpi_values
 from queries.kpi.builder import Request
 from queries.kpi.filters import EVERYTHING, Scope
@@ -39,15 +39,16 @@ def warehouse(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fetches(monkeypatch):
-    """Every KPI statement that really reaches the warehouse."""
+    """Every KPI result that is really computed from the warehouse (disclosure control reads more sums
+    beside it, each under its own key of the same recipe)."""
     calls = []
-    original = execution.fetch
+    original = execution.finish
 
-    def counted(plan, url):
-        calls.append(plan)
-        return original(plan, url)
+    def counted(kpi, frame, request, *args):
+        calls.append(request)
+        return original(kpi, frame, request, *args)
 
-    monkeypatch.setattr(execution, "fetch", counted)
+    monkeypatch.setattr(execution, "finish", counted)
     return calls
 
 
@@ -119,7 +120,7 @@ def test_new_query_code_misses(warehouse, fetches, monkeypatch):
     view = View(url, parse_query("")[0])
     _values(url)
     panel("test.panel", view, compute)
-    monkeypatch.setattr(execution, "CODE_FINGERPRINT", "another-release")
+    monkeypatch.setattr(sums, "CODE_FINGERPRINT", "another-release")
     _values(url)
     panel("test.panel", view, compute)
     assert (len(fetches), compute.runs) == (2, 2)
@@ -176,12 +177,12 @@ def test_the_recipe_names_every_part():
     catalog = Catalog("v1", "duckdb", None, None, frozenset(), frozenset(), {}, {}, {}, {})
     base = dict(kind="panel:x", question="?period=all", scope=Scope(), catalog=catalog)
     keys = {
-        execution.cache_key(**base),
-        execution.cache_key(**{**base, "question": "?period=last_year"}),
-        execution.cache_key(**{**base, "scope": Scope.of(districts=["DA"])}),
-        execution.cache_key(**{**base, "catalog": replace(catalog, data_version="v2")}),
-        execution.cache_key(**base, code="another-release"),
-        execution.cache_key(**base, files=[DEFAULT_POLICY_FILE]),
+        sums.cache_key(**base),
+        sums.cache_key(**{**base, "question": "?period=last_year"}),
+        sums.cache_key(**{**base, "scope": Scope.of(districts=["DA"])}),
+        sums.cache_key(**{**base, "catalog": replace(catalog, data_version="v2")}),
+        sums.cache_key(**base, code="another-release"),
+        sums.cache_key(**base, files=[DEFAULT_POLICY_FILE]),
     }
     assert len(keys) == 6
 
@@ -191,9 +192,9 @@ def test_replaced_reference_data_is_new_code(tmp_path, monkeypatch):
     replaces data/reference/chronic_prevalence.csv gets new keys (and, after its restart, new numbers)."""
     reference = tmp_path / "reference"
     shutil.copytree(REFERENCE_DIR, reference)
-    monkeypatch.setattr(execution, "REFERENCE_DIR", reference)
-    before = execution._code_fingerprint()
-    assert execution._code_fingerprint() == before
+    monkeypatch.setattr(sums, "REFERENCE_DIR", reference)
+    before = sums._code_fingerprint()
+    assert sums._code_fingerprint() == before
     prevalence = reference / "chronic_prevalence.csv"
     prevalence.write_text(prevalence.read_text(encoding="utf-8").replace("0.", "0.0", 1), encoding="utf-8")
-    assert execution._code_fingerprint() != before
+    assert sums._code_fingerprint() != before

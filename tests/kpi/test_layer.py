@@ -16,12 +16,13 @@ from sqlalchemy.dialects import postgresql
 from dashboard.core import cache as cache_module
 from dashboard.core.cache import init_cache, standalone_cache
 from queries import execution
-from queries.execution import cache_key, kpi_values
+from queries.execution import kpi_values
 from queries.kpi.builder import Request
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import Scope, make_filters
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
+from queries.sums import cache_key
 from tests.support import CSV_COLUMNS, plan_or_none
 
 BREAKDOWNS = [(), ("district",), ("institution",), ("team",), ("age_band",), ("icd_chapter",), ("drg",)]

@@ -79,6 +79,24 @@ class Kpi:
         return any(p.options.get(option) for p in parts for option in POLICY_OPTIONS)
 
     @property
+    def cases(self) -> Part | None:
+        """For a KPI without an interval (a total of money or weight, a ratio of sums, a number of groups):
+        the count of records its numerator sums over, so that a cell resting on 1–4 cases is withheld like a
+        count of 1–4 (DOMAIN §9). KPIs with an interval already count their events, people or cases."""
+        if self.ci != "none":
+            return None
+        parent = self.numerator
+        return Part(
+            parent.relations,
+            ONE,
+            where=parent.where,
+            window=parent.window,
+            options=parent.options,
+            min_months=parent.min_months,
+            columns=parent.columns | {"n"},
+        )
+
+    @property
     def count_based(self) -> bool:
         """Numerator counts events (subject to small-number suppression)."""
         return self.ci in ("wilson", "rate", "count")

@@ -1,0 +1,150 @@
+"""Disclosure-control rules (DOMAIN §9) as pure functions over frames of counts: which cells a count of 1–4
+makes withheld (primary), which further cells keep a withheld one from being recovered by subtraction
+(secondary), and how a withheld row loses every number derived from its cases.
+
+The orchestration (which tables are compared with which, the same cells withheld in every view) lives in
+``queries.disclosure``; this module only knows counts, groups and parents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from queries.kpi.registry import Kpi
+
+DEFAULT_THRESHOLD = 5
+
+# Columns that never reveal a cell's cases, kept in a withheld row: what the row is (codes, names, periods,
+# flags), and what it is compared with (the parent's or the city's value, targets, limits, group labels).
+# Every other number in a withheld row is blanked: a new column is withheld unless it is listed here.
+PUBLIC_COLUMNS = frozenset(
+    {
+        "suppressed",
+        "provisional",
+        "name",
+        "kpi",
+        "kpi_name",
+        "kpi_name_en",
+        "unit",
+        "polarity",
+        "parent",
+        "benchmark",
+        "target",
+        "comparator",
+        "comparator_kind",
+        "comparator_name",
+        "comparator_group",
+        "comparator_ratio",
+        "reference_crude",
+        "method",
+        "outcome",
+        "level",
+        "period",
+        "month",
+        "quarter",
+        "year",
+        "grain",
+    }
+)
+
+
+def protecting_columns(kpi: Kpi) -> tuple[str, ...]:
+    """The counts of people, events or cases a KPI's cell rests on, most telling first: events for a rate of
+    events, people or cases for a proportion or a mean, the cases summed over for a total of money or
+    weight. A cell is withheld when any of them is 1–4."""
+    if kpi.ci in ("rate", "count"):
+        return ("numerator",)
+    if kpi.ci == "wilson":
+        return ("numerator", "denominator")
+    if kpi.ci == "mean":
+        return ("denominator",)
+    return ("cases",)
+
+
+def small(counts, threshold: int) -> np.ndarray:
+    """Counts of 1 to threshold − 1 (zero is not withheld: nobody is behind it)."""
+    values = np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0)
+    return (values > 0) & (values < threshold)
+
+
+def primary(frame: pd.DataFrame, columns: tuple[str, ...], threshold: int) -> np.ndarray:
+    """Cells with a small count in any of ``columns`` (those the frame has)."""
+    mask = np.zeros(len(frame), dtype=bool)
+    for column in columns:
+        if column in frame:
+            mask |= small(frame[column], threshold)
+    return mask
+
+
+def complete_groups(
+    withheld: np.ndarray,
+    counts: np.ndarray,
+    groups: np.ndarray,
+    parent_withheld: np.ndarray,
+    order: np.ndarray,
+    threshold: int,
+) -> np.ndarray:
+    """Secondary suppression within groups of siblings that add up to a parent.
+
+    In each group (rows sharing ``groups``; ``parent_withheld`` is the parent's status, the same for a group):
+    - parent shown: the withheld children with cases are none, or at least two holding ``threshold`` or more
+      cases together, so that parent − visible children recovers no cell and no small sum;
+    - parent withheld: the withheld children hold ``threshold`` or more cases together, or are all the children
+      with cases, so that the visible children do not add up to the parent.
+    Otherwise the visible child with the fewest cases (then the first in ``order``, for the same choice in
+    every view) is withheld too, and again. Returns the new mask; ``withheld`` is not changed.
+    """
+    out = withheld.copy()
+    counts = np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0)
+    frame = pd.DataFrame({"group": groups, "row": np.arange(len(out))})
+    for _group, rows in frame.groupby("group", sort=False, dropna=False)["row"]:
+        idx = rows.to_numpy()
+        has_cases = counts[idx] > 0
+        if not has_cases.any():
+            continue
+        parent_hidden = bool(parent_withheld[idx[0]])
+        # candidates in the order they would be added: fewest cases first, then the stable order
+        ranked = idx[np.lexsort((order[idx], counts[idx]))]
+        while True:
+            hidden = out[idx] & has_cases
+            total = counts[idx][hidden].sum()
+            if parent_hidden:
+                safe = total >= threshold or hidden.sum() == has_cases.sum()
+            else:
+                safe = hidden.sum() == 0 or (hidden.sum() >= 2 and total >= threshold)
+            if safe:
+                break
+            candidates = [r for r in ranked if counts[r] > 0 and not out[r]]
+            if not candidates:
+                break  # every child with cases is withheld: their sum is the parent's, itself small
+            out[candidates[0]] = True
+    return out
+
+
+def blank(frame: pd.DataFrame, withheld: np.ndarray) -> pd.DataFrame:
+    """``frame`` with ``suppressed`` set on withheld rows and every number in them blanked but the public
+    ones (PUBLIC_COLUMNS): the count, its rate and interval, O/E, sums of cost or weight, changes …"""
+    out = frame.copy()
+    mask = np.asarray(withheld, dtype=bool)
+    out["suppressed"] = mask | (out["suppressed"].astype(bool) if "suppressed" in out else False)
+    if not mask.any():
+        return out
+    for column in out.columns:
+        if column in PUBLIC_COLUMNS or not _numeric(out[column]):
+            continue
+        if out[column].dtype.kind in "iu":
+            out[column] = out[column].astype(float)
+        out.loc[mask, column] = np.nan
+    return out
+
+
+def _numeric(series: pd.Series) -> bool:
+    if series.dtype.kind in "iufc":
+        return True
+    if series.dtype == object:
+        sample = series.dropna()
+        return len(sample) > 0 and all(
+            isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in sample
+        )
+    return False
