@@ -34,6 +34,7 @@ from queries.kpi.filters import DIMENSIONS, Filters, make_filters
 from queries.kpi.provisional import provisional_months, settled_part
 from queries.kpi.registry import REGISTRY, Kpi
 from queries.kpi.stats import target_met
+from queries.kpi.suppression import blank
 from queries.kpi.targets import read_targets, target_in
 from queries.selection import Selection, View, city_filters, selection, since_data_start, whole_quarters
 from queries.sums import cache_key, cached, parallel
@@ -63,7 +64,12 @@ def panel(kind: str, view: View, compute: Callable[[], PanelData], files: Iterab
             data = compute()
         except UserFacingError as exc:
             return PanelData(message=exc.message)
-        return replace(data, frame=localise(data.frame, view.database_url, view.state.lang))
+        # the last guard before a frame leaves for a chart, a hover or a download: a row marked withheld
+        # keeps no number that derives from its cases, whatever columns a panel added after the KPI layer
+        frame = localise(data.frame, view.database_url, view.state.lang)
+        if "suppressed" in frame and len(frame):
+            frame = blank(frame, frame["suppressed"].fillna(True).to_numpy(dtype=bool))
+        return replace(data, frame=frame)
 
     catalog = get_catalog(view.database_url)
     files = tuple(files)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from queries.kpi.filters import DIMENSIONS
 from queries.kpi.registry import Kpi
 
 DEFAULT_THRESHOLD = 5
@@ -45,6 +46,7 @@ PUBLIC_COLUMNS = frozenset(
         "quarter",
         "year",
         "grain",
+        *DIMENSIONS.values(),  # the cell's own codes (a number of follow-ups is a code here, not a count)
     }
 )
 

@@ -77,6 +77,34 @@ def test_the_cli_prints_the_api_numbers(s_warehouse):
     pd.testing.assert_frame_equal(printed, expected, check_dtype=False)
 
 
+def test_the_cli_honours_the_deployments_threshold(s_warehouse):
+    """DASHBOARD_SUPPRESSION_THRESHOLD is the deployment's: at 10 the command line withholds the institutions
+    whose referral counts are 5–9, which the default 5 shows; a threshold below 2 is refused in one line."""
+    import io
+    import subprocess
+    import sys
+
+    def run(threshold: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dashboard", "kpi", "down_referrals", "--by", "institution"]
+            + ["--period", "last_month", "--format", "csv", "--database-url", s_warehouse],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DASHBOARD_SUPPRESSION_THRESHOLD": threshold},
+        )
+
+    default = pd.read_csv(io.StringIO(run("5").stdout))
+    strict = pd.read_csv(io.StringIO(run("10").stdout))
+    shown = default["numerator"].dropna()
+    assert not shown.between(1, 4).any() and shown.between(5, 9).any()  # the demo has counts of 5–9
+    assert not strict["numerator"].dropna().between(1, 9).any()
+    assert strict["suppressed"].sum() > default["suppressed"].sum()
+    refused = run("1")
+    assert refused.returncode == 2 and "DASHBOARD_SUPPRESSION_THRESHOLD" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
+
+
 def test_cli_rejects_bad_input_in_one_line(s_warehouse):
     import subprocess
     import sys
