@@ -1,6 +1,6 @@
 """UI builders as data: what used to be assembled inside callbacks (peer marks on the league, the DRG drill's
-way back, the funnel's list of outliers, the case and policy tables, names on flows) is built by the UI kit
-from plain frames, and checked here without a browser or a warehouse."""
+way back, the funnel's list of outliers, the case and policy tables, names on flows, the disclosure rules) is
+built by the UI kit from plain frames, and checked here without a browser or a warehouse."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dash import dcc, html
 from dashboard.core.messages import Message, Name
 from dashboard.core.state import parse_query
 from dashboard.ui.components.composed import funnel_with_outliers, group_drill
+from dashboard.ui.components.definitions import DISCLOSURE_RULES, disclosure_rules
 from dashboard.ui.components.kpi_cards import cards_with_notice, kpi_card
 from dashboard.ui.components.scorecard import red_red_list, scorecard_panel
 from dashboard.ui.components.tables import case_table, outlier_cases, policy_table
@@ -21,7 +22,7 @@ from dashboard.ui.figures.districts import league_bars
 from dashboard.ui.figures.referrals import pair_lines, sankey
 from dashboard.ui.figures.settlement import surplus_bars
 from dashboard.ui.figures.visits import flow_matrix
-from dashboard.ui.words import unit_names
+from dashboard.ui.words import t, unit_names
 from queries.definitions import REGISTRY
 from queries.kpi.stats import sign_outcomes
 from tests.support import graphs, texts
@@ -145,13 +146,32 @@ def test_the_case_list_names_its_columns_bands_and_kinds_and_its_download_is_the
         "DRG",
         "组名",
         "住院日",
-        "费用（元，取整到百元）",
+        "费用（取整到百元）",
         "类型",
     ]
     assert (
         table.values.tolist()
         == pd.DataFrame(outlier_cases(frame, {"limit": 200}, "zh").children[0].rowData).values.tolist()
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "withheld", "overlap", "zero"),
+    [
+        ("zh", "1至4之间", "1–10月减去1–9月", "0不隐藏"),
+        ("en", "between 1 and 4", "January–October minus January–September", "Zero is shown"),
+    ],
+)
+def test_the_disclosure_rules_say_every_rule_for_the_threshold(lang, withheld, overlap, zero):
+    card = disclosure_rules(5, lang)
+    text = texts(card)
+    assert card.id == "disclosure"
+    for rule in DISCLOSURE_RULES:
+        assert t(f"disclosure_{rule}_lead", lang) in text
+    assert withheld in text and overlap in text and zero in text
+    assert "DASHBOARD_SUPPRESSION_THRESHOLD" in text and t("suppressed", lang) in text
+    raised = texts(disclosure_rules(11, lang))
+    assert ("1至10" if lang == "zh" else "1 to 10") in raised and "11" in raised
 
 
 def test_the_policy_table_has_a_row_per_parameter_and_a_column_per_year():

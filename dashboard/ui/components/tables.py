@@ -23,19 +23,31 @@ POLICY_ROWS = (
 )
 
 
-def grid(frame: pd.DataFrame, columns: list[tuple[str, str]], note: str = "") -> html.Div:
-    """Rows as a sortable, paged grid: ``columns`` are (field, header) pairs; numbers keep their sort order."""
+# Whole numbers with thousands separators on the screen; the value itself (and so the download) is unchanged.
+THOUSANDS = {"function": "d3.format(',')(params.value)"}
+
+
+def grid(
+    frame: pd.DataFrame, columns: list[tuple[str, str]], note: str = "", numbers: tuple[str, ...] = ()
+) -> html.Div:
+    """Rows as a sortable, paged grid: ``columns`` are (field, header) pairs; numbers keep their sort order,
+    the ``numbers`` fields shown with thousands separators."""
     return html.Div(
         [
             dag.AgGrid(
                 rowData=frame.to_dict("records"),
-                columnDefs=[{"field": f, "headerName": h} for f, h in columns],
+                columnDefs=[
+                    {"field": f, "headerName": h, **({"valueFormatter": THOUSANDS} if f in numbers else {})}
+                    for f, h in columns
+                ],
                 defaultColDef={
                     "sortable": True,
                     "resizable": True,
                     "filter": True,
                     "flex": 1,
                     "minWidth": 90,
+                    "wrapHeaderText": True,  # long Chinese headers wrap instead of ending in "…"
+                    "autoHeaderHeight": True,
                 },
                 dashGridOptions={
                     "pagination": True,
@@ -69,7 +81,8 @@ def case_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def outlier_cases(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
     """The outlier case list as a grid (rows from ``case_rows``, the same as the download)."""
     columns = [(field, label("case_column", field, lang)) for field in frame.columns]
-    return grid(case_rows(frame, lang), columns, t("outlier_cases_note", lang, limit=meta["limit"]))
+    note = t("outlier_cases_note", lang, limit=meta["limit"])
+    return grid(case_rows(frame, lang), columns, note, numbers=("cost",))
 
 
 def policy_table(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
