@@ -8,7 +8,7 @@ from callbacks.panels import PanelSpec, cards_spec, register_panels
 from dashboard.ui import notes
 from dashboard.ui.components.composed import group_drill
 from dashboard.ui.components.kpi_cards import cards_with_note
-from dashboard.ui.components.tables import outlier_cases
+from dashboard.ui.components.tables import case_table, outlier_cases
 from dashboard.ui.figures import common
 from dashboard.ui.figures import drg as figures
 from queries import drg as q
@@ -54,7 +54,9 @@ SPECS = {
         q.outlier_counts, lambda data, state: figures.outlier_bars(data.frame, state.lang)
     ),
     "drg-cases": PanelSpec(
-        q.outlier_cases, lambda data, state: outlier_cases(data.frame, data.meta, state.lang)
+        q.outlier_cases,
+        lambda data, state: outlier_cases(data.frame, data.meta, state.lang),
+        table=lambda data, lang: case_table(data.frame, lang),  # the screen's rounded values, not more
     ),
 }
 

@@ -1,6 +1,7 @@
 """DRG绩效: case mix, efficiency against the region, low-risk mortality, the MDC → ADRG → DRG drill-down and
 outlier cases, for the DRG performance page. Every number comes from a registry KPI except the outlier case
-list, which is rows (without any patient identity), capped at CASE_LIST_LIMIT.
+list, which is rows as coarse as DOMAIN §9 allows (no identity, month, stay band, cost to 100 元), capped at
+CASE_LIST_LIMIT and shown only where the view holds at least the disclosure threshold of cases.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from dashboard.core.db import get_engine
 from dashboard.core.messages import Message
+from dashboard.core.settings import suppression_threshold
 from dashboard.core.state import ViewState
 from queries.execution import check_one_grouper_version
 from queries.kpi.builder import output_column, row_conditions
@@ -35,17 +37,16 @@ CARD_KPIS = (
 )
 CASE_LIST_LIMIT = 200
 TOP_GROUPS = 25
-CASE_COLUMNS = (
-    "month",
-    "institution",
-    "department",
-    "drg_code",
-    "drg_name",
-    "los",
-    "total_cost",
-    "cost_ratio",
-    "kind",
-)
+# The case list's columns (DOMAIN §9). Left out: the department (with month, institution and group it narrows
+# a case to a handful of beds) and the cost's ratio to the group's region-wide mean: that mean is public (the
+# group's average cost city-wide for the year), so an exact ratio times it gives back the exact cost, and a
+# rounded ratio is no more use than the rounded cost beside the kind.
+CASE_COLUMNS = ("month", "institution", "drg_code", "drg_name", "los_band", "cost", "kind")
+# Length-of-stay bands of the case list, in days, each up to its bound; the last is open. A same-day stay counts
+# as 1 day (the national rule); a 0 from a loader falls in the first band.
+LOS_BANDS = ((3, "1-3"), (7, "4-7"), (14, "8-14"), (30, "15-30"))
+LOS_OPEN_BAND = "31+"
+COST_ROUNDING = 100  # 元: the case list's costs are rounded to the nearest hundred
 
 
 def group_level(group: str) -> str | None:
@@ -167,9 +168,24 @@ def outlier_counts(view: View) -> PanelData:
     return panel("drg.outliers", view, compute)
 
 
+def los_band(los) -> sa.ColumnElement:
+    """A stay's band (LOS_BANDS), computed in the database so that exact stays never leave it."""
+    days = sa.cast(los, sa.Double)
+    return sa.case(*[(days <= upper, band) for upper, band in LOS_BANDS], else_=LOS_OPEN_BAND)
+
+
+def rounded_cost(cost) -> sa.ColumnElement:
+    """A cost to the nearest COST_ROUNDING 元, halves up alike in every dialect (PostgreSQL's round() of a
+    double rounds halves to even, DuckDB's away from zero); computed in the database, like the bands."""
+    hundreds = sa.func.floor(sa.cast(cost, sa.Double) / COST_ROUNDING + 0.5)
+    return sa.cast(hundreds, sa.BigInteger) * COST_ROUNDING
+
+
 def outlier_cases(view: View) -> PanelData:
-    """The outlier cases themselves: discharge month, institution, department, DRG, stay, cost and its
-    ratio to the region's mean for the group. No patient or case identifier leaves the database."""
+    """The outlier cases themselves, as coarse as DOMAIN §9 allows: discharge month, institution, DRG group,
+    length-of-stay band, cost to the nearest 100 元 and the kind of outlier, the most extreme first. No patient
+    or case identifier, exact date, stay or cost leaves the database. A view holding fewer outlier cases than
+    the disclosure threshold (but some) gets a message instead: a short list would single its patients out."""
 
     def compute():
         sel = _sel(view)
@@ -191,25 +207,34 @@ def outlier_cases(view: View) -> PanelData:
             sa.select(
                 sa.func.date_trunc("month", cases.c.date).label("month"),
                 cases.c.institution_id,
-                cases.c.department,
                 cases.c.drg_code,
-                cases.c.los,
-                cases.c.total_cost,
-                cases.c.mean_ratio.label("cost_ratio"),
+                los_band(cases.c.los).label("los_band"),
+                rounded_cost(cases.c.total_cost).label("cost"),
                 cases.c.high_outlier,
+                sa.func.count().over().label("in_view"),  # before the limit: every outlier case of the view
             )
             .where(*where)
-            .order_by(sa.func.abs(sa.func.ln(cases.c.mean_ratio)).desc())
+            # the exact ratio orders the rows in the database and is not sent; ties keep one order everywhere
+            .order_by(
+                sa.func.abs(sa.func.ln(cases.c.mean_ratio)).desc(),
+                cases.c.date,
+                cases.c.institution_id,
+                cases.c.drg_code,
+            )
             .limit(CASE_LIST_LIMIT)
         )
         with get_engine(view.database_url).connect() as conn:
             frame = pd.DataFrame(conn.execute(statement).mappings().all())
         if frame.empty:
             return PanelData(frame)
+        threshold = suppression_threshold()
+        if int(frame["in_view"].iloc[0]) < threshold:
+            return PanelData(message=Message.of("case_list_too_few", threshold=threshold))
         lang = view.state.lang
         frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
         frame["institution"] = [catalog.name("institution", c, lang) for c in frame["institution_id"]]
         frame["drg_name"] = [catalog.name("drg", c, lang) for c in frame["drg_code"]]
+        frame["cost"] = frame["cost"].astype("int64")
         frame["kind"] = frame["high_outlier"].map({1: "high", 0: "low"})
         return PanelData(frame[list(CASE_COLUMNS)], {"limit": CASE_LIST_LIMIT})
 

@@ -18,6 +18,7 @@ from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message, Term
 from dashboard.core.months import add_months, month_end
 from dashboard.core.policy import PolicyError, get_policy
+from dashboard.core.settings import suppression_threshold
 from queries.comparisons import (
     comparisons_offered,
     earlier_periods,
@@ -73,7 +74,10 @@ def panel(kind: str, view: View, compute: Callable[[], PanelData], files: Iterab
 
     catalog = get_catalog(view.database_url)
     files = tuple(files)
-    key = cache_key("panel:" + kind, view.state.to_query(), view.scope, catalog, files)
+    # the disclosure threshold is part of the question: a deployment that raises it (a shared Redis cache outlives
+    # a restart) must not be served panels withheld under the old one
+    question = (view.state.to_query(), suppression_threshold())
+    key = cache_key("panel:" + kind, question, view.scope, catalog, files)
     return cached(key, safe)
 
 

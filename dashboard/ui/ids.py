@@ -40,6 +40,7 @@ DOWNLOAD_CARDS_XLSX = "download-cards-xlsx"
 DOWNLOAD_SCORECARD_CSV = "download-scorecard-csv"
 DOWNLOAD_SCORECARD_XLSX = "download-scorecard-xlsx"
 DEFINITIONS = "definitions-table"
+DISCLOSURE = "disclosure"  # the disclosure rules on the definitions page (/definitions#disclosure)
 
 
 def panel_body(key: str) -> dict:

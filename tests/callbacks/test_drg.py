@@ -1,14 +1,22 @@
 """The DRG performance page through its callbacks: every panel draws or says why, the numbers equal the
-command line's, the MDC → ADRG → DRG drill-down and the outlier case list (counts, no identity)."""
+command line's, the MDC → ADRG → DRG drill-down and the outlier case list (counts, no identity, nothing more
+precise than DOMAIN §9 allows, on the screen or in its downloads)."""
 
 from __future__ import annotations
 
+import base64
+import io
+import re
+
+import pandas as pd
 import pytest
 
 from callbacks import drg
-from callbacks.panels import clicked
+from callbacks.panels import clicked, download
 from dashboard.core.cache import standalone_cache
+from dashboard.core.messages import Message
 from dashboard.ui.formatting import format_kpi
+from dashboard.ui.words import labels, t, tell
 from queries.execution import kpi_values
 from queries.kpi.builder import Request
 from queries.kpi.catalog import get_catalog
@@ -16,6 +24,7 @@ from queries.selection import filters_for
 from tests.support import (
     CONSORTIUM,
     ERROR_TEXTS,
+    PANEL_BOOK,
     cli_json,
     draw_panel,
     graphs,
@@ -126,10 +135,8 @@ def test_outlier_case_list_holds_counts_and_no_identity(s_warehouse):
     high = cli_json(s_warehouse, "high_cost_outlier_share")["numerator"][0]
     low = cli_json(s_warehouse, "low_cost_outlier_share")["numerator"][0]
     assert len(rows) == min(drg.q.CASE_LIST_LIMIT, high + low)
-    assert not {"patient_id", "case_id"} & set(rows[0]) and {"drg_code", "cost_ratio", "kind"} <= set(rows[0])
-    ratios = [r["cost_ratio"] for r in rows]
-    # the shipped policy's k_high and k_low, against the group's region-wide mean of the discharge year
-    assert all(r > 2.0 or r < 0.5 for r in ratios)
+    assert list(rows[0]) == list(drg.q.CASE_COLUMNS)
+    assert {r["kind"] for r in rows} <= {t("high_cost_outlier_share"), t("low_cost_outlier_share")}
     assert counts["numerator"].sum() <= high + low
 
 
@@ -188,15 +195,100 @@ def test_outliers_add_up_month_by_month_on_the_demo(s_warehouse, kpi):
     assert year > 50 and months == quarters == year
 
 
-def test_the_outlier_case_list_adds_up_month_by_month(s_warehouse):
-    """The case list flags cases as the KPIs do, by the year's region-wide group mean: one hospital's
-    monthly lists together are its yearly list."""
-    base = "?district=990103&consortium=C02&institution=I006"
+def test_the_outlier_case_list_adds_up_quarter_by_quarter(s_warehouse):
+    """The case list flags cases as the KPIs do, by the year's region-wide group mean: one consortium's
+    quarterly lists together are its yearly list (each quarter holds enough cases to be listed)."""
+    base = "?district=990103&consortium=C02"
     year = draw_panel("drg-cases", f"{base}&start=2025-01&end=2025-12", s_warehouse).children[0].rowData
-    months = []
-    for m in range(1, 13):
-        content = draw_panel("drg-cases", f"{base}&start=2025-{m:02d}&end=2025-{m:02d}", s_warehouse)
-        months += content.children[0].rowData if hasattr(content.children[0], "rowData") else []
-    assert 10 <= len(year) < drg.q.CASE_LIST_LIMIT
-    key = ("month", "drg_code", "total_cost", "kind")
-    assert sorted(tuple(r[k] for k in key) for r in months) == sorted(tuple(r[k] for k in key) for r in year)
+    quarters = []
+    for m in (1, 4, 7, 10):
+        content = draw_panel("drg-cases", f"{base}&start=2025-{m:02d}&end=2025-{m + 2:02d}", s_warehouse)
+        quarters += content.children[0].rowData
+    assert 20 <= len(year) < drg.q.CASE_LIST_LIMIT
+    assert sorted(tuple(r.values()) for r in quarters) == sorted(tuple(r.values()) for r in year)
+
+
+# --- the case list's disclosure control (DOMAIN §9) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def district_months(s_warehouse):
+    """The query strings of a district's month in 2025 holding 1–4 outlier cases, and of one holding from 5
+    to 40 (counted without suppression, as only a test may), with that month's count."""
+    total = None
+    for kpi in ("high_cost_outlier_share", "low_cost_outlier_share"):
+        filters = filters_for(s_warehouse, from_month="2025-01", to_month="2025-12")
+        frame = kpi_values(s_warehouse, Request(kpi, filters, ("district",), "month"), threshold=1)
+        counts = frame.set_index(["district_code", "month"])["numerator"].astype(float)
+        total = counts if total is None else total.add(counts, fill_value=0)
+    total = total.sort_index()
+
+    def query(key):
+        district, month = key
+        month = pd.Timestamp(month).strftime("%Y-%m")
+        return f"?district={district}&start={month}&end={month}"
+
+    few = total[(total >= 1) & (total <= 4)].index[0]
+    many = total[(total >= 5) & (total <= 40)].index[0]
+    return query(few), query(many), int(total[many])
+
+
+def _csv(key: str, query: str, url: str) -> pd.DataFrame:
+    sent = download(PANEL_BOOK, {"type": "panel-csv", "panel": key}, query, url)
+    data = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode("utf-8")
+    return pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", keep_default_na=False)
+
+
+def _xlsx(key: str, query: str, url: str) -> pd.DataFrame:
+    sent = download(PANEL_BOOK, {"type": "panel-xlsx", "panel": key}, query, url)
+    return pd.read_excel(io.BytesIO(base64.b64decode(sent["content"])), dtype=str)
+
+
+def _screen(grid) -> pd.DataFrame:
+    """The grid's rows under its column headers, as text (what a reader sees)."""
+    headers = {c["field"]: c["headerName"] for c in grid.columnDefs}
+    return pd.DataFrame(grid.rowData).astype(str).rename(columns=headers)
+
+
+def test_fewer_than_5_outlier_cases_give_a_message_and_a_download_that_says_so(s_warehouse, district_months):
+    few, _many, _count = district_months
+    for lang in ("zh", "en"):
+        query = f"{few}&lang={lang}"
+        content = draw_panel("drg-cases", query, s_warehouse)
+        said = tell(Message.of("case_list_too_few", threshold=5), lang)
+        assert "panel-message" in str(content) and "AgGrid" not in str(content)
+        assert said in texts(content)
+        assert _csv("drg-cases", query, s_warehouse).to_dict("list") == {t("note_column", lang): [said]}
+
+
+def test_the_case_list_has_no_exact_date_cost_or_stay(s_warehouse, district_months):
+    _few, many, count = district_months
+    bands = {lang: set(labels("los_band", lang).values()) for lang in ("zh", "en")}
+    for query in (many, f"{many}&lang=en", "", "?period=all"):
+        lang = "en" if "lang=en" in query else "zh"
+        rows = pd.DataFrame(draw_panel("drg-cases", query, s_warehouse).children[0].rowData)
+        assert list(rows.columns) == list(drg.q.CASE_COLUMNS)  # no department, no cost ratio, no days
+        assert (rows["cost"] % 100 == 0).all() and (rows["cost"] > 0).all()
+        assert rows["month"].map(lambda m: re.fullmatch(r"\d{4}-\d{2}", m) is not None).all()
+        assert set(rows["los_band"]) <= bands[lang]
+        if query == many:
+            assert len(rows) == count  # every outlier case of the view (fewer than the list's limit)
+
+
+def test_the_downloads_equal_the_screen(s_warehouse, district_months):
+    """CSV and xlsx hold the rows of the screen, value for value, under the screen's headers."""
+    _few, many, _count = district_months
+    for query in (many, f"{many}&lang=en"):
+        shown = _screen(draw_panel("drg-cases", query, s_warehouse).children[0])
+        pd.testing.assert_frame_equal(_csv("drg-cases", query, s_warehouse), shown)
+        pd.testing.assert_frame_equal(_xlsx("drg-cases", query, s_warehouse), shown)
+    cost = labels("case_column", "zh")["cost"]
+    assert (_csv("drg-cases", many, s_warehouse)[cost].astype(int) % 100 == 0).all()
+
+
+def test_a_deployment_that_raises_the_threshold_lists_fewer_views(s_warehouse, district_months, monkeypatch):
+    _few, many, count = district_months
+    assert "AgGrid" in str(draw_panel("drg-cases", many, s_warehouse))
+    monkeypatch.setenv("DASHBOARD_SUPPRESSION_THRESHOLD", str(count + 1))
+    content = draw_panel("drg-cases", many, s_warehouse)
+    assert tell(Message.of("case_list_too_few", threshold=count + 1)) in texts(content)

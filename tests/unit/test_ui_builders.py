@@ -1,6 +1,6 @@
 """UI builders as data: what used to be assembled inside callbacks (peer marks on the league, the DRG drill's
-way back, the funnel's list of outliers, the case and policy tables, names on flows) is built by the UI kit
-from plain frames, and checked here without a browser or a warehouse."""
+way back, the funnel's list of outliers, the case and policy tables, names on flows, the disclosure rules) is
+built by the UI kit from plain frames, and checked here without a browser or a warehouse."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from dash import dcc, html
 from dashboard.core.messages import Message, Name
 from dashboard.core.state import parse_query
 from dashboard.ui.components.composed import funnel_with_outliers, group_drill
+from dashboard.ui.components.definitions import DISCLOSURE_RULES, disclosure_rules
 from dashboard.ui.components.kpi_cards import cards_with_notice, kpi_card
 from dashboard.ui.components.scorecard import red_red_list, scorecard_panel
-from dashboard.ui.components.tables import outlier_cases, policy_table
+from dashboard.ui.components.tables import case_table, outlier_cases, policy_table
 from dashboard.ui.figures.chronic import followup_bars
 from dashboard.ui.figures.common import funnel_plot
 from dashboard.ui.figures.districts import league_bars
 from dashboard.ui.figures.referrals import pair_lines, sankey
 from dashboard.ui.figures.settlement import surplus_bars
 from dashboard.ui.figures.visits import flow_matrix
-from dashboard.ui.words import unit_names
+from dashboard.ui.words import t, unit_names
 from queries.definitions import REGISTRY
 from queries.kpi.stats import sign_outcomes
 from tests.support import graphs, texts
@@ -120,24 +121,57 @@ def test_a_funnel_per_level_titled_by_the_level():
     assert [list(p.y) for p in points] == [[0.3], [0.5]]  # each unit in its own level's funnel
 
 
-def test_the_case_list_rounds_costs_and_names_its_columns():
+def test_the_case_list_names_its_columns_bands_and_kinds_and_its_download_is_the_screen():
     frame = pd.DataFrame(
         {
-            "month": ["2025-03"],
-            "institution": ["城一医院"],
-            "department": ["内科"],
-            "drg_code": ["BR25"],
-            "drg_name": ["脑缺血"],
-            "los": [12],
-            "total_cost": [12345.678],
-            "cost_ratio": [2.3456],
-            "kind": ["high"],
+            "month": ["2025-03", "2025-04"],
+            "institution": ["城一医院", "城一医院"],
+            "drg_code": ["BR25", "BR25"],
+            "drg_name": ["脑缺血", "脑缺血"],
+            "los_band": ["8-14", "31+"],
+            "cost": [12300, 1200],
+            "kind": ["high", "low"],
         }
     )
     grid = outlier_cases(frame, {"limit": 200}, "en").children[0]
-    assert [c["headerName"] for c in grid.columnDefs][:2] == ["Discharged", "Institution"]
-    assert grid.rowData[0]["total_cost"] == 12346.0 and grid.rowData[0]["cost_ratio"] == 2.35
-    assert grid.rowData[0]["kind"] == "High-cost outliers"
+    headers = [c["headerName"] for c in grid.columnDefs]
+    assert headers[:2] == ["Discharged", "Institution"] and "Cost (yuan, to the nearest 100)" in headers
+    assert [r["los_band"] for r in grid.rowData] == ["8–14 days", "over 30 days"]
+    assert [r["kind"] for r in grid.rowData] == ["High-cost outliers", "Low-cost outliers"]
+    assert grid.rowData[0]["cost"] == 12300
+    table = case_table(frame, "zh")
+    assert list(table.columns) == [
+        "出院月份",
+        "机构",
+        "DRG",
+        "组名",
+        "住院日",
+        "费用（取整到百元）",
+        "类型",
+    ]
+    assert (
+        table.values.tolist()
+        == pd.DataFrame(outlier_cases(frame, {"limit": 200}, "zh").children[0].rowData).values.tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "withheld", "overlap", "zero"),
+    [
+        ("zh", "1至4之间", "1–10月减去1–9月", "0不隐藏"),
+        ("en", "between 1 and 4", "January–October minus January–September", "Zero is shown"),
+    ],
+)
+def test_the_disclosure_rules_say_every_rule_for_the_threshold(lang, withheld, overlap, zero):
+    card = disclosure_rules(5, lang)
+    text = texts(card)
+    assert card.id == "disclosure"
+    for rule in DISCLOSURE_RULES:
+        assert t(f"disclosure_{rule}_lead", lang) in text
+    assert withheld in text and overlap in text and zero in text
+    assert "DASHBOARD_SUPPRESSION_THRESHOLD" in text and t("suppressed", lang) in text
+    raised = texts(disclosure_rules(11, lang))
+    assert ("1至10" if lang == "zh" else "1 to 10") in raised and "11" in raised
 
 
 def test_the_policy_table_has_a_row_per_parameter_and_a_column_per_year():

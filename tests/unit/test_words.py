@@ -116,6 +116,13 @@ def test_follow_up_bands_end_where_the_query_layer_caps_them():
         assert names[str(FOLLOWUP_CAP)] != str(FOLLOWUP_CAP)  # the open band says "or more"
 
 
+def test_the_case_lists_stay_bands_are_named_as_the_query_layer_bands_them():
+    from queries.drg import LOS_BANDS, LOS_OPEN_BAND
+
+    for lang in words.LANGS:
+        assert set(words.labels("los_band", lang)) == {band for _, band in LOS_BANDS} | {LOS_OPEN_BAND}
+
+
 def test_rows_are_named_as_units_as_codes_or_as_the_whole_selection():
     import pandas as pd
 

@@ -23,19 +23,31 @@ POLICY_ROWS = (
 )
 
 
-def grid(frame: pd.DataFrame, columns: list[tuple[str, str]], note: str = "") -> html.Div:
-    """Rows as a sortable, paged grid: ``columns`` are (field, header) pairs; numbers keep their sort order."""
+# Whole numbers with thousands separators on the screen; the value itself (and so the download) is unchanged.
+THOUSANDS = {"function": "d3.format(',')(params.value)"}
+
+
+def grid(
+    frame: pd.DataFrame, columns: list[tuple[str, str]], note: str = "", numbers: tuple[str, ...] = ()
+) -> html.Div:
+    """Rows as a sortable, paged grid: ``columns`` are (field, header) pairs; numbers keep their sort order,
+    the ``numbers`` fields shown with thousands separators."""
     return html.Div(
         [
             dag.AgGrid(
                 rowData=frame.to_dict("records"),
-                columnDefs=[{"field": f, "headerName": h} for f, h in columns],
+                columnDefs=[
+                    {"field": f, "headerName": h, **({"valueFormatter": THOUSANDS} if f in numbers else {})}
+                    for f, h in columns
+                ],
                 defaultColDef={
                     "sortable": True,
                     "resizable": True,
                     "filter": True,
                     "flex": 1,
                     "minWidth": 90,
+                    "wrapHeaderText": True,  # long Chinese headers wrap instead of ending in "…"
+                    "autoHeaderHeight": True,
                 },
                 dashGridOptions={
                     "pagination": True,
@@ -51,14 +63,26 @@ def grid(frame: pd.DataFrame, columns: list[tuple[str, str]], note: str = "") ->
     )
 
 
-def outlier_cases(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
-    """The outlier case list: cost to the yuan, ratio to two decimals, the kind of outlier in words."""
-    shown = frame.assign(total_cost=frame["total_cost"].round(0), cost_ratio=frame["cost_ratio"].round(2))
-    shown["kind"] = shown["kind"].map(
-        {"high": t("high_cost_outlier_share", lang), "low": t("low_cost_outlier_share", lang)}
+def case_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The outlier case list as the screen shows it and its download holds it: the query's coarse values
+    (month, stay band, cost to 100 元) with the bands and the kind of outlier in words; never more precise."""
+    kinds = {"high": t("high_cost_outlier_share", lang), "low": t("low_cost_outlier_share", lang)}
+    return frame.assign(
+        los_band=[label("los_band", band, lang) for band in frame["los_band"]],
+        kind=frame["kind"].map(kinds),
     )
+
+
+def case_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The case list's download: the rows of the screen under the screen's column headers."""
+    return case_rows(frame, lang).rename(columns=lambda field: label("case_column", field, lang))
+
+
+def outlier_cases(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
+    """The outlier case list as a grid (rows from ``case_rows``, the same as the download)."""
     columns = [(field, label("case_column", field, lang)) for field in frame.columns]
-    return grid(shown, columns, t("outlier_cases_note", lang, limit=meta["limit"]))
+    note = t("outlier_cases_note", lang, limit=meta["limit"])
+    return grid(case_rows(frame, lang), columns, note, numbers=("cost",))
 
 
 def policy_table(frame: pd.DataFrame, meta: dict, lang: str) -> html.Div:
