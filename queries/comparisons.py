@@ -290,8 +290,12 @@ def standardised(
         # observed count, people, expected count, crude and adjusted rates all derive from the same cases
         crude_values = kpi_values(database_url, replace(request, by=by, grain=None), level)
         flags = crude_values[[*keys, "suppressed"]] if keys else crude_values[["suppressed"]]
-        if keys:
-            hidden = totals[keys].merge(flags, on=keys, how="left")["suppressed"]
+        if keys:  # codes compare as text: an empty frame's key column may be typed as numbers
+            hidden = (
+                totals[keys]
+                .astype(str)
+                .merge(flags.astype({k: str for k in keys}), on=keys, how="left")["suppressed"]
+            )
         else:
             hidden = pd.Series([bool(flags["suppressed"].iloc[0]) if len(flags) else False])
         totals = blank(totals, hidden.fillna(False).to_numpy(dtype=bool))

@@ -18,6 +18,7 @@ hierarchies) is explained on the definitions page.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -171,17 +172,23 @@ def _whole_years(filters: Filters) -> Filters:
     return filters.with_period(dt.date(filters.start.year, 1, 1), dt.date(filters.end.year, 12, 31))
 
 
-def _canonical(database_url: str, request: Request, threshold: int) -> pd.DataFrame:
-    """The status of every cell of a canonical table: its keys, its counts and ``withheld``."""
+def _canonical(
+    database_url: str, request: Request, threshold: int, counts: Callable[[], pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """The status of every cell of a canonical table: its keys, its counts and ``withheld``. ``counts``
+    gives the table's sums from a finer table already read (the counts add up exactly), else they are
+    read from the warehouse."""
     key = cache_key("withheld", (request.key(), threshold), request.scope, get_catalog(database_url))
-    return cached(key, lambda: _decide(database_url, request, threshold))
+    return cached(key, lambda: _decide(database_url, request, threshold, counts))
 
 
-def _decide(database_url: str, request: Request, threshold: int) -> pd.DataFrame:
+def _decide(
+    database_url: str, request: Request, threshold: int, counts: Callable[[], pd.DataFrame] | None
+) -> pd.DataFrame:
     kpi = get_kpi(request.kpi_id)
     columns = protecting_columns(kpi)
     keys = _keys(request)
-    table = _counts(database_url, request)
+    table = counts() if counts is not None else _counts(database_url, request)
     if table.empty:
         return table.assign(withheld=pd.Series(dtype=bool))
     table = table.reset_index(drop=True)
@@ -191,18 +198,35 @@ def _decide(database_url: str, request: Request, threshold: int) -> pd.DataFrame
         _parent_status(database_url, parent, threshold, table, group_keys) for parent, group_keys in axes
     ]
     order = _order(table, keys)
+    groups = [_group_codes(table, group_keys) for _parent, group_keys in axes]
+    exposed = _exposed(table, columns, groups, parents)
     for _round in range(ROUNDS):
         before = mask.copy()
-        for status, (_parent, group_keys) in zip(parents, axes, strict=True):
-            groups = _group_codes(table, group_keys)
+        for status, codes in zip(parents, groups, strict=True):
             for column in columns:
                 if column in table:
-                    mask = complete_groups(
-                        mask, table[column].to_numpy(dtype=float), groups, status, order, threshold
-                    )
+                    counts = table[column].to_numpy(dtype=float)
+                    mask = complete_groups(mask, counts, codes, status, order, threshold, exposed)
         if (mask == before).all():
             break
     return table.assign(withheld=mask)
+
+
+def _exposed(
+    table: pd.DataFrame, columns: tuple[str, ...], groups: list[np.ndarray], parents: list[np.ndarray]
+) -> np.ndarray:
+    """Cells that are the only one with cases under a shown parent along some axis: they equal that parent,
+    so withholding one of them to protect a sibling along another axis would protect nothing. They are the
+    last choice as a complement."""
+    exposed = np.zeros(len(table), dtype=bool)
+    for codes, parent_hidden in zip(groups, parents, strict=True):
+        for column in columns:
+            if column not in table:
+                continue
+            has_cases = table[column].to_numpy(dtype=float) > 0
+            per_group = np.bincount(codes, weights=has_cases, minlength=codes.max() + 1 if len(codes) else 0)
+            exposed |= has_cases & (per_group[codes] == 1) & ~parent_hidden
+    return exposed
 
 
 def _parent_axes(kpi: Kpi, request: Request) -> list[tuple[Request, list[str]]]:
@@ -235,10 +259,13 @@ def _additive_over_time(kpi: Kpi) -> bool:
 def _parent_status(
     database_url: str, parent: Request, threshold: int, table: pd.DataFrame, group_keys: list[str]
 ) -> np.ndarray:
-    """Each row's parent status, from the parent's own canonical table."""
+    """Each row's parent status, from the parent's own canonical table (its counts summed from this one's:
+    the protecting counts are sums, which add up over units, and over months where this axis exists)."""
+    kpi = get_kpi(parent.kpi_id)
     if not parent.by and not parent.grain:
-        return np.full(len(table), _top_withheld(database_url, parent, threshold))
-    status = _canonical(database_url, parent, threshold)
+        total = _rolled_up(table, parent, [])
+        return np.full(len(table), bool(primary(total, protecting_columns(kpi), threshold).any()))
+    status = _canonical(database_url, parent, threshold, lambda: _rolled_up(table, parent, group_keys))
     parent_keys = _keys(parent)
     if status.empty:
         return np.zeros(len(table), dtype=bool)
@@ -252,9 +279,18 @@ def _parent_status(
     return merged["withheld"].fillna(False).to_numpy(dtype=bool)
 
 
-def _top_withheld(database_url: str, request: Request, threshold: int) -> bool:
-    kpi = get_kpi(request.kpi_id)
-    return bool(primary(_counts(database_url, request), protecting_columns(kpi), threshold).any())
+def _rolled_up(table: pd.DataFrame, parent: Request, group_keys: list[str]) -> pd.DataFrame:
+    """The parent table's counts as sums of ``table``'s over the keys they share."""
+    sums = [c for c in ("numerator", "denominator", "cases") if c in table]
+    if group_keys:
+        out = table.groupby(group_keys, dropna=False, sort=False)[sums].sum().reset_index()
+    else:
+        out = pd.DataFrame([table[sums].sum()]) if len(table) else pd.DataFrame({c: [0.0] for c in sums})
+    if parent.grain == "year" and "year" not in out:  # months summed into their years
+        out["year"] = [dt.date(int(y), 1, 1) for y in out["_year"]]
+    if parent.grain and "_year" not in out:
+        out["_year"] = pd.to_datetime(out[parent.grain]).dt.year
+    return out
 
 
 def _counts(database_url: str, request: Request) -> pd.DataFrame:
@@ -288,16 +324,14 @@ def _axes_groups(frame: pd.DataFrame, keys: list[str]) -> list[np.ndarray]:
 def _group_codes(frame: pd.DataFrame, group_keys: list[str]) -> np.ndarray:
     if not group_keys:
         return np.zeros(len(frame), dtype=int)
-    return np.asarray(_labels(frame, group_keys), dtype=object)
+    return frame.groupby(group_keys, dropna=False, sort=False).ngroup().to_numpy()
 
 
 def _order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """A stable order of the rows, the same in every view: by their codes."""
+    """A stable order of the rows, the same in every view: by their codes (as text, missing ones too)."""
     if not keys:
         return np.arange(len(frame))
-    return pd.Series(_labels(frame, keys)).rank(method="first").to_numpy()
-
-
-def _labels(frame: pd.DataFrame, keys: list[str]) -> list[str]:
-    """Each row's key values as one text (missing codes included: an institution in no consortium)."""
-    return ["|".join(map(str, row)) for row in frame[keys].itertuples(index=False, name=None)]
+    ranks = [pd.factorize(frame[k].astype(str), sort=True)[0] for k in reversed(keys)]
+    order = np.empty(len(frame))
+    order[np.lexsort(ranks)] = np.arange(len(frame))
+    return order

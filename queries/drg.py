@@ -225,8 +225,8 @@ def outlier_cases(view: View) -> PanelData:
         )
         with get_engine(view.database_url).connect() as conn:
             frame = pd.DataFrame(conn.execute(statement).mappings().all())
-        if frame.empty:
-            return PanelData(frame)
+        if frame.empty:  # no outlier case: the list's columns with no rows (a download says so)
+            return PanelData(pd.DataFrame(columns=list(CASE_COLUMNS)))
         threshold = suppression_threshold()
         if int(frame["in_view"].iloc[0]) < threshold:
             return PanelData(message=Message.of("case_list_too_few", threshold=threshold))

@@ -86,6 +86,7 @@ def complete_groups(
     parent_withheld: np.ndarray,
     order: np.ndarray,
     threshold: int,
+    last_resort: np.ndarray | None = None,
 ) -> np.ndarray:
     """Secondary suppression within groups of siblings that add up to a parent.
 
@@ -95,19 +96,21 @@ def complete_groups(
     - parent withheld: the withheld children hold ``threshold`` or more cases together, or are all the children
       with cases, so that the visible children do not add up to the parent.
     Otherwise the visible child with the fewest cases (then the first in ``order``, for the same choice in
-    every view) is withheld too, and again. Returns the new mask; ``withheld`` is not changed.
+    every view) is withheld too, and again; children marked ``last_resort`` (known from elsewhere, so no
+    protection) only when no other is left. Returns the new mask; ``withheld`` is not changed.
     """
+    last = np.zeros(len(withheld), dtype=bool) if last_resort is None else np.asarray(last_resort, bool)
     out = withheld.copy()
     counts = np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0)
-    frame = pd.DataFrame({"group": groups, "row": np.arange(len(out))})
-    for _group, rows in frame.groupby("group", sort=False, dropna=False)["row"]:
-        idx = rows.to_numpy()
+    codes = np.asarray(groups)
+    if codes.dtype.kind not in "iu":  # group labels of any kind become small integers
+        codes = pd.factorize(pd.Series(groups, dtype=object).astype(str))[0]
+    for group in _unsafe_groups(out, counts, codes, np.asarray(parent_withheld, dtype=bool), threshold):
+        idx = np.flatnonzero(codes == group)
         has_cases = counts[idx] > 0
-        if not has_cases.any():
-            continue
         parent_hidden = bool(parent_withheld[idx[0]])
         # candidates in the order they would be added: fewest cases first, then the stable order
-        ranked = idx[np.lexsort((order[idx], counts[idx]))]
+        ranked = idx[np.lexsort((order[idx], counts[idx], last[idx]))]
         while True:
             hidden = out[idx] & has_cases
             total = counts[idx][hidden].sum()
@@ -122,6 +125,24 @@ def complete_groups(
                 break  # every child with cases is withheld: their sum is the parent's, itself small
             out[candidates[0]] = True
     return out
+
+
+def _unsafe_groups(
+    withheld: np.ndarray, counts: np.ndarray, codes: np.ndarray, parent_withheld: np.ndarray, threshold: int
+) -> np.ndarray:
+    """The groups that break the rule now (most break none: a table is checked at numpy speed first)."""
+    size = codes.max() + 1 if len(codes) else 0
+    with_cases = counts > 0
+    hidden = withheld & with_cases
+    n_cases = np.bincount(codes, weights=with_cases, minlength=size)
+    n_hidden = np.bincount(codes, weights=hidden, minlength=size)
+    hidden_sum = np.bincount(codes, weights=np.where(hidden, counts, 0.0), minlength=size)
+    parent = np.zeros(size, dtype=bool)
+    parent[codes] = parent_withheld
+    safe_shown = (n_hidden == 0) | ((n_hidden >= 2) & (hidden_sum >= threshold))
+    safe_hidden = (hidden_sum >= threshold) | (n_hidden == n_cases)
+    safe = np.where(parent, safe_hidden, safe_shown) | (n_cases == 0)
+    return np.flatnonzero(~safe)
 
 
 def blank(frame: pd.DataFrame, withheld: np.ndarray) -> pd.DataFrame:

@@ -86,8 +86,10 @@ def test_the_cli_honours_the_deployments_threshold(s_warehouse):
 
     def run(threshold: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "dashboard", "kpi", "down_referrals", "--by", "institution"]
-            + ["--period", "last_month", "--format", "csv", "--database-url", s_warehouse],
+            [
+                *(sys.executable, "-m", "dashboard", "kpi", "down_referrals", "--by", "institution"),
+                *("--period", "last_month", "--format", "csv", "--database-url", s_warehouse),
+            ],
             capture_output=True,
             text=True,
             timeout=120,
