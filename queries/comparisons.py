@@ -290,7 +290,9 @@ def standardised(
         # observed count, people, expected count, crude and adjusted rates all derive from the same cases
         crude_values = kpi_values(database_url, replace(request, by=by, grain=None), level)
         flags = crude_values[[*keys, "suppressed"]] if keys else crude_values[["suppressed"]]
-        if keys:
+        if keys and totals.empty:  # no unit to withhold (keys typed by the empty sums, not the codes')
+            hidden = pd.Series([], dtype=bool)
+        elif keys:
             hidden = totals[keys].merge(flags, on=keys, how="left")["suppressed"]
         else:
             hidden = pd.Series([bool(flags["suppressed"].iloc[0]) if len(flags) else False])
