@@ -94,7 +94,7 @@ def _every_period(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
         frame = frame.assign(**{request.grain: pd.to_datetime(frame[request.grain]).dt.date})
     full = pd.DataFrame({request.grain: periods})
     merged = full.merge(frame, on=request.grain, how="left") if not frame.empty else full
-    for column in ("numerator", "denominator"):
+    for column in ("numerator", "denominator", *(["cases"] if "cases" in frame else [])):
         merged[column] = merged[column].fillna(0.0) if column in merged else 0.0
     return merged
 
