@@ -24,6 +24,7 @@ from queries.execution import kpi_values
 from queries.home import home_cards, scorecard
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
+from queries.kpi.filters import DIMENSIONS
 from queries.kpi.registry import REGISTRY
 from queries.kpi.suppression import protecting_columns
 from queries.panels import per_window
@@ -98,6 +99,9 @@ def card_problems(cards: list[dict], where: str) -> list[str]:
     return problems
 
 
+DIMENSION_COLUMNS = frozenset(DIMENSIONS.values())
+
+
 def totals_of(cards: list[dict]) -> dict[str, pd.Series]:
     """The selection's total per KPI as its card shows it."""
     return {c["kpi"]: pd.Series(c) for c in cards if "error" not in c}
@@ -119,7 +123,9 @@ def series_problems(frame, totals, months, where) -> list[str]:
     """The months of a series covering the window exactly, against the window's card total (for KPIs whose
     counts add up over months)."""
     period = next((c for c in PERIOD_KEYS if c in frame), None)
-    units = [c for c in frame.columns if c.endswith("_id") or c.endswith("_code") or c == "level"]
+    # a frame broken down by anything besides its periods (units, visit types …) is not one series: its
+    # rows of a month are parts of the month, and a panel may show only some of them
+    units = [c for c in frame.columns if c in DIMENSION_COLUMNS or c.endswith("_id") or c.endswith("_code")]
     if period is None or units or "kpi" not in frame:
         return []
     problems = []
