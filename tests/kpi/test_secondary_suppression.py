@@ -1,0 +1,71 @@
+"""Secondary suppression on the hand-made warehouse (tests/support/mini_warehouse.py), worked by hand.
+
+Referrals of 2025 by the referring institution (fact_referral rows 1–6):
+    H1 1 (row 2), P1 1 (row 1)  -> consortium C2 = 2 -> district D1 = 2
+    H2 2 (rows 4, 6), P2 2 (rows 3, 5) -> consortium C1 = 4 -> district D2 = 4;  city 6
+By quarter: Q1 3 (rows 1, 2, 3), Q2 2 (rows 4, 5), Q3 1 (row 6), Q4 0.
+
+At threshold 3 (counts 1–2 withheld):
+- institutions: all four are 1 or 2, withheld (primary);
+- consortia: C2 = 2 withheld (primary); C1 = 4 would be the only one shown, and city 6 − C1 4 = C2's 2,
+  but C1 sits in D2 (below), which is withheld, and C1 alone makes up D2, so C1 is withheld too;
+- districts: D1 = 2 withheld (primary); beside the city's 6, D2's 4 would give D1 away: D2 withheld
+  (the next smallest, and the only other);
+- the city's 6 is shown; a card for P2 alone, or C1 alone, is withheld in its own view as in the tables.
+At threshold 2 (counts of 1 withheld):
+- institutions H1 1 and P1 1 withheld; they are two in C2, together 2 ≥ 2: nothing more is needed;
+- quarters: Q3 1 withheld alone beside the year's 6 would be 6 − 3 − 2 − 0: the next smallest with
+  referrals, Q2 (2), is withheld with it; Q1 3 and Q4 0 are shown (zero is never withheld).
+At threshold 3 the quarters Q2 2 and Q3 1 are both primary, together 3: nothing more.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.core.cache import standalone_cache
+from queries.execution import kpi_values
+from queries.kpi.builder import Request
+from queries.selection import filters_for
+from tests.support.mini_warehouse import build_mini_warehouse
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    standalone_cache(None)
+    return build_mini_warehouse(tmp_path_factory.mktemp("mini") / "mini.duckdb")
+
+
+def _shown(url, by=(), grain=None, threshold=3, **filters) -> dict:
+    """Each row's numerator as shown (None where withheld), keyed by its code or period."""
+    request = Request("referral_count", filters_for(url, period="all", **filters), by, grain)
+    frame = kpi_values(url, request, threshold=threshold)
+    key = frame.columns[0] if by or grain else None
+    return {
+        (str(row[key]) if key else "total"): (None if row["suppressed"] else row["numerator"])
+        for _, row in frame.iterrows()
+    }
+
+
+def test_a_lone_withheld_unit_takes_its_smallest_sibling_with_it(mini):
+    assert _shown(mini) == {"total": 6}
+    assert _shown(mini, ("district",)) == {"D1": None, "D2": None}
+    assert _shown(mini, ("consortium",)) == {"C1": None, "C2": None}
+    assert _shown(mini, ("institution",)) == {"H1": None, "H2": None, "P1": None, "P2": None}
+
+
+def test_a_unit_withheld_in_the_tables_is_withheld_in_its_own_view(mini):
+    assert _shown(mini, institution="P2") == {"total": None}
+    assert _shown(mini, consortium="C1") == {"total": None}
+    assert _shown(mini, district="D2") == {"total": None}
+
+
+def test_two_withheld_units_protect_each_other(mini):
+    assert _shown(mini, ("institution",), threshold=2) == {"H1": None, "H2": 2, "P1": None, "P2": 2}
+    assert _shown(mini, ("consortium",), threshold=2) == {"C1": 4, "C2": 2}
+
+
+def test_a_lone_withheld_quarter_takes_the_next_smallest_with_it(mini):
+    quarters = _shown(mini, grain="quarter", threshold=2)
+    assert quarters == {"2025-01-01": 3, "2025-04-01": None, "2025-07-01": None, "2025-10-01": 0}
+    assert _shown(mini, grain="quarter", threshold=3) == quarters  # both primary at 3: nothing more
