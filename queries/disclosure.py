@@ -193,6 +193,10 @@ def _decide(
         return table.assign(withheld=pd.Series(dtype=bool))
     table = table.reset_index(drop=True)
     mask = primary(table, columns, threshold)
+    if not mask.any():
+        # no small cell: the parents' cells are sums of these, each 0 or at least the threshold, so nothing
+        # anywhere up the chain is withheld either
+        return table.assign(withheld=mask)
     axes = _parent_axes(kpi, request)
     parents = [
         _parent_status(database_url, parent, threshold, table, group_keys) for parent, group_keys in axes
