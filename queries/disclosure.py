@@ -52,7 +52,9 @@ def withheld_cells(database_url: str, request: Request, frame: pd.DataFrame, thr
     kpi = get_kpi(request.kpi_id)
     columns = protecting_columns(kpi)
     keys = _keys(request)
-    mask = primary(frame, columns, threshold) | frame["suppressed"].to_numpy(dtype=bool)
+    mask = primary(frame, columns, threshold)
+    if "suppressed" in frame:  # a result's own primary flags (raw sums have none)
+        mask |= frame["suppressed"].to_numpy(dtype=bool)
     # 1. the status every view shares: the cell's on its level's whole table
     mask |= _shared_status(database_url, request, frame, threshold)
     if not (request.by or request.grain):
@@ -73,13 +75,8 @@ def _status_of(database_url: str, request: Request, threshold: int) -> bool:
     key = cache_key("withheld-total", (request.key(), threshold), request.scope, get_catalog(database_url))
 
     def compute() -> bool:
-        kpi = get_kpi(request.kpi_id)
-        sums = _counts(database_url, request)
-        if primary(sums, protecting_columns(kpi), threshold).any():
-            return True
-        if _shared_status(database_url, request, sums.iloc[:1], threshold).any():
-            return True
-        return _selection_withheld(database_url, request, threshold)
+        total = _counts(database_url, request).iloc[:1]
+        return bool(withheld_cells(database_url, request, total, threshold).any())
 
     return bool(cached(key, compute))
 
@@ -246,18 +243,12 @@ def _parent_axes(kpi: Kpi, request: Request) -> list[tuple[Request, list[str]]]:
         parent = replace(request, by=rest)
         group_keys = [output_column(d) for d in rest] + list(period_column(request.grain))
         axes.append((parent, group_keys))
-    if request.grain and _additive_over_time(kpi):
+    if request.grain and not kpi.per_window:  # months' counts add up to the year's
         coarser = "year" if request.grain in ("month", "quarter") else None
         parent = replace(request, grain=coarser)
         group_keys = [output_column(d) for d in by] + (["_year"] if coarser else [])
         axes.append((parent, group_keys))
     return axes
-
-
-def _additive_over_time(kpi: Kpi) -> bool:
-    """Whether the protecting counts of the months add up to the year's (not for people in a window)."""
-    parts = [p for p in (kpi.numerator, kpi.denominator) if p is not None]
-    return not any(p.window for p in parts)
 
 
 def _parent_status(

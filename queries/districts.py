@@ -23,7 +23,7 @@ from queries.kpi import stats
 from queries.kpi.builder import NotApplicable, output_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.registry import REGISTRY
-from queries.panels import PanelData, panel, per_window, request, values
+from queries.panels import PanelData, panel, request, values
 from queries.selection import View, selection, since_data_start, whole_quarters
 
 KPI_CHOICES = (
@@ -207,7 +207,7 @@ def small_trends(view: View) -> PanelData:
         units = values(sel, kpi.id, (level,)).dropna(subset=["value"])
         codes = list(units[key])[:SMALL_MULTIPLES]
         grain, filters = "month", sel.filters
-        if per_window(kpi):  # whole quarters from the start of the data: a partial quarter is not comparable
+        if kpi.per_window:  # whole quarters from the start of the data: a partial quarter is not comparable
             grain, filters = "quarter", whole_quarters(since_data_start(view.database_url, filters))
         names = units.set_index(key)["name"]
         frames, tests = [], {}

@@ -117,11 +117,6 @@ def request(sel: Selection, kpi_id: str, by: tuple[str, ...] = (), filters: Filt
     return Request(kpi_id, filters or sel.filters, by, None, sel.scope)
 
 
-def per_window(kpi: Kpi) -> bool:
-    """Evaluated once per window (managed patients, point-in-time coverage): by whole quarter, not by month."""
-    return any(p.window for p in (kpi.numerator, kpi.denominator) if p)
-
-
 def target_for(sel: Selection, kpi_id: str) -> float | None:
     """The target for the selected unit (its own if set, else the city's) in the period's last year.
 
@@ -147,7 +142,7 @@ def kpi_trends(
     frames, tests, targets, skipped = [], {}, {}, {}
     for kpi_id in kpi_ids:
         kpi = REGISTRY[kpi_id]
-        window = per_window(kpi)
+        window = kpi.per_window
         filters = sel.filters
         if window:
             if history:
@@ -224,7 +219,7 @@ def _card(sel: Selection, kpi_id: str) -> dict:
             # A rule over the whole window (4 face-to-face follow-ups in 12 months) is only comparable over
             # windows of the same length: the sparkline shows the card's window ending at earlier quarter ends.
             grain, periods = "period", _trailing(sel, kpi_id)
-        elif per_window(kpi):
+        elif kpi.per_window:
             # Per-window KPIs (managed patients, point-in-time coverage) only mean something over whole
             # quarters: the sparkline shows the complete quarters of the period, or of the year up to its end
             # when the period is shorter (a quarter alone is one point, no line).

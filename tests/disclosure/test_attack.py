@@ -27,7 +27,6 @@ from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import DIMENSIONS
 from queries.kpi.registry import REGISTRY
 from queries.kpi.suppression import protecting_columns
-from queries.panels import per_window
 from queries.selection import selection
 from tests.support import PANEL_BOOK, view
 from tests.support.disclosure import (
@@ -132,7 +131,7 @@ def series_problems(frame, totals, months, where) -> list[str]:
     for kpi_id, parts in frame.groupby("kpi"):
         kpi = REGISTRY.get(kpi_id)
         covered = {str(p)[:7] for p in parts[period]}
-        if kpi is None or per_window(kpi) or kpi_id not in totals or covered != months:
+        if kpi is None or kpi.per_window or kpi_id not in totals or covered != months:
             continue
         problems += recoverable(parts, totals[kpi_id], kpi, THRESHOLD, where)
     return problems

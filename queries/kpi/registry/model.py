@@ -79,6 +79,12 @@ class Kpi:
         return any(p.options.get(option) for p in parts for option in POLICY_OPTIONS)
 
     @property
+    def per_window(self) -> bool:
+        """Evaluated once per window (managed patients, point-in-time coverage): by whole quarter, not by
+        month, and its months' counts do not add up to the year's (the same people in each)."""
+        return any(p.window for p in (self.numerator, self.denominator) if p)
+
+    @property
     def cases(self) -> Part | None:
         """For a KPI without an interval (a total of money or weight, a ratio of sums, a number of groups):
         the count of records its numerator sums over, so that a cell resting on 1–4 cases is withheld like a
