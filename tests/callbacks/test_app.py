@@ -16,7 +16,7 @@ from dashboard.app import create_app
 from dashboard.core.settings import Settings
 from dashboard.serve import ensure_warehouse
 from dashboard.ui import ids
-from tests.support import TEST_LAST_MONTH, raises_saying, texts
+from tests.support import TEST_LAST_MONTH, raises_saying, run_kpi_cli, texts
 
 # Pages drawn without the shared frame (filter bar, breadcrumb, notice of ignored link parameters)
 FRAMELESS = {"/definitions"}
@@ -191,51 +191,12 @@ def test_a_period_past_the_data_is_cut_and_the_cards_say_so(s_warehouse):
 
 
 def test_the_command_line_cuts_the_period_too(s_warehouse):
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "kpi",
-            "visit_count",
-            "--from",
-            "1000-01",
-            "--to",
-            "9999-12",
-            "--format",
-            "csv",
-            "--database-url",
-            s_warehouse,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_kpi_cli(s_warehouse, "visit_count", "--from", "1000-01", "--to", "9999-12", "--format", "csv")
     assert (
         done.returncode == 0 and "cut to 2023-11 to 2026-10" in done.stderr and "Traceback" not in done.stderr
     )
     assert done.stdout.splitlines()[0] == "name,numerator,denominator,value,ci_low,ci_high,suppressed"
-    outside = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "kpi",
-            "visit_count",
-            "--from",
-            "1999-01",
-            "--to",
-            "1999-03",
-            "--database-url",
-            s_warehouse,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    outside = run_kpi_cli(s_warehouse, "visit_count", "--from", "1999-01", "--to", "1999-03")
     assert outside.returncode == 2 and outside.stderr.startswith(
         "error: the period 1999-01 to 1999-03 lies outside"
     )

@@ -7,8 +7,6 @@ standardised views withholding other units than the crude ones.
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -19,7 +17,7 @@ from queries.kpi.builder import Request
 from queries.kpi.catalog import get_catalog
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for, selection
-from tests.support import panel_data, view
+from tests.support import panel_data, run_kpi_cli, view
 from tests.support.disclosure import recoverable, small_counts, withheld_with_numbers
 
 DERIVED = ("drg_total_weight", "drg_surplus", "drg_payment_ratio", "drg_payment_settled")
@@ -94,12 +92,7 @@ def test_parent_minus_visible_children_recovers_nothing(s_warehouse, parent, kpi
 
 
 def _cli(url: str, *args: str) -> pd.DataFrame:
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "kpi", *args, "--format", "csv", "--database-url", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = run_kpi_cli(url, *args, "--format", "csv", check=True)
     return pd.read_csv(io.StringIO(done.stdout), dtype={"consortium_id": str, "institution_id": str})
 
 

@@ -23,7 +23,7 @@ from queries.kpi.filters import Scope, make_filters
 from queries.kpi.registry import REGISTRY
 from queries.selection import filters_for
 from queries.sums import cache_key
-from tests.support import CSV_COLUMNS, plan_or_none
+from tests.support import CSV_COLUMNS, plan_or_none, run_kpi_cli
 
 BREAKDOWNS = [(), ("district",), ("institution",), ("team",), ("age_band",), ("icd_chapter",), ("drg",)]
 
@@ -48,28 +48,9 @@ def test_every_kpi_compiles_for_duckdb_and_postgresql():
 
 def test_the_cli_prints_the_api_numbers(s_warehouse):
     import io
-    import subprocess
-    import sys
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "kpi",
-            "htn_control_rate",
-            "--by",
-            "district",  # no --period: the CLI's default is the pages' (the year to date)
-            "--format",
-            "csv",
-            "--database-url",
-            s_warehouse,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    # no --period: the CLI's default is the pages' (the year to date)
+    result = run_kpi_cli(s_warehouse, "htn_control_rate", "--by", "district", "--format", "csv", check=True)
     printed = pd.read_csv(io.StringIO(result.stdout), dtype={"district_code": str})
     assert list(printed.columns) == ["district_code", *CSV_COLUMNS]
     standalone_cache(None)
@@ -81,18 +62,11 @@ def test_the_cli_honours_the_deployments_threshold(s_warehouse):
     """DASHBOARD_SUPPRESSION_THRESHOLD is the deployment's: at 10 the command line withholds the institutions
     whose referral counts are 5–9, which the default 5 shows; a threshold below 2 is refused in one line."""
     import io
-    import subprocess
-    import sys
 
-    def run(threshold: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [
-                *(sys.executable, "-m", "dashboard", "kpi", "down_referrals", "--by", "institution"),
-                *("--period", "last_month", "--format", "csv", "--database-url", s_warehouse),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
+    def run(threshold: str):
+        return run_kpi_cli(
+            s_warehouse,
+            *("down_referrals", "--by", "institution", "--period", "last_month", "--format", "csv"),
             env={**os.environ, "DASHBOARD_SUPPRESSION_THRESHOLD": threshold},
         )
 
@@ -108,9 +82,6 @@ def test_the_cli_honours_the_deployments_threshold(s_warehouse):
 
 
 def test_cli_rejects_bad_input_in_one_line(s_warehouse):
-    import subprocess
-    import sys
-
     for args, fragment in [
         (["nope"], "unknown KPI"),
         (["cmi", "--by", "planet"], "unknown dimension"),
@@ -122,12 +93,7 @@ def test_cli_rejects_bad_input_in_one_line(s_warehouse):
         (["drg_surplus", "--by", "district", "--adjust", "standardised"], "standardis"),
         (["drg_surplus", "--by", "district", "--limits", "plain"], "funnel"),
     ]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dashboard", "kpi", *args, "--database-url", s_warehouse],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_kpi_cli(s_warehouse, *args)
         assert result.returncode == 2 and fragment in result.stderr and len(result.stderr.splitlines()) == 1
 
 

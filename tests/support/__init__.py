@@ -87,18 +87,21 @@ def graphs(component) -> list:
 # --- the command line --------------------------------------------------------------------------------------
 
 
-def cli_json(url: str, *args: str) -> pd.DataFrame:
-    """`python -m dashboard kpi … --format json`, run for real."""
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "kpi", *args, "--format", "json", "--database-url", url],
+def run_kpi_cli(url: str, *args: str, env: dict | None = None, check: bool = False):
+    """`python -m dashboard kpi … --database-url url`, run for real (a CompletedProcess with its text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", "kpi", *args, "--database-url", url],
         capture_output=True,
         text=True,
-        check=True,
+        timeout=120,
+        check=check,
+        env=env,
     )
-    return pd.DataFrame(json.loads(done.stdout))
 
 
-# --- the KPI layer -----------------------------------------------------------------------------------------
+def cli_json(url: str, *args: str) -> pd.DataFrame:
+    """`python -m dashboard kpi … --format json`, run for real."""
+    return pd.DataFrame(json.loads(run_kpi_cli(url, *args, "--format", "json", check=True).stdout))
 
 
 def plan_or_none(kpi, request):
