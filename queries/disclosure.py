@@ -126,10 +126,14 @@ def _shared_status(database_url: str, request: Request, frame: pd.DataFrame, thr
         for head, pin in _pins(request.filters).items()
         if not any(d in request.by for t in TREES if t[0] == head for d in t)
     }
+    rows = frame.assign(**{output_column(level): code for level, code in pins.values()})
+    grain = _calendar_grain(request.filters) if not request.grain else None
+    if grain:  # a window that is one calendar month, quarter or year is that period's cell of a series
+        request = replace(request, grain=grain)
+        rows = rows.assign(**{grain: request.filters.start})
     if not (_tree_dims(request.by) or request.grain or pins):
         return np.zeros(len(frame), dtype=bool)
     table = _canonical(database_url, _canonical_request(request), threshold)
-    rows = frame.assign(**{output_column(level): code for level, code in pins.values()})
     keys = [*_keys(request), *(output_column(level) for level, _ in pins.values())]
     if table.empty or not set(keys) <= set(table.columns):
         return np.zeros(len(frame), dtype=bool)
@@ -138,6 +142,17 @@ def _shared_status(database_url: str, request: Request, frame: pd.DataFrame, thr
         rows[key], lookup[key] = rows[key].astype(str), lookup[key].astype(str)
     merged = rows[keys].merge(lookup, on=keys, how="left")
     return merged["withheld"].fillna(False).to_numpy(dtype=bool)
+
+
+def _calendar_grain(filters: Filters) -> str | None:
+    """The grain whose one period a window is: a calendar month, quarter or year (else None)."""
+    if filters.months == 1:
+        return "month"
+    if filters.months == 3 and filters.start.month % 3 == 1:
+        return "quarter"
+    if filters.months == 12 and filters.start.month == 1:
+        return "year"
+    return None
 
 
 def _tree_dims(by: tuple[str, ...]) -> list[str]:

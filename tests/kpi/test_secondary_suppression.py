@@ -69,3 +69,17 @@ def test_a_lone_withheld_quarter_takes_the_next_smallest_with_it(mini):
     quarters = _shown(mini, grain="quarter", threshold=2)
     assert quarters == {"2025-01-01": 3, "2025-04-01": None, "2025-07-01": None, "2025-10-01": 0}
     assert _shown(mini, grain="quarter", threshold=3) == quarters  # both primary at 3: nothing more
+
+
+def test_a_calendar_quarters_own_window_is_withheld_as_its_cell_in_the_series(mini):
+    """At threshold 2, Q2's 2 referrals are withheld in the quarterly series to protect Q3's 1; a window of
+    exactly April–June 2025 is that same cell, so its total is withheld too (else 6 − 3 − 2 − 0 = Q3's 1).
+    Q1, not withheld in the series, is shown in its own window."""
+
+    def window(first: str, last: str) -> dict:
+        request = Request("referral_count", filters_for(mini, from_month=first, to_month=last))
+        frame = kpi_values(mini, request, threshold=2)
+        return None if frame["suppressed"].iloc[0] else frame["numerator"].iloc[0]
+
+    assert window("2025-04", "2025-06") is None
+    assert window("2025-01", "2025-03") == 3
