@@ -8,6 +8,8 @@ The orchestration (which tables are compared with which, the same cells withheld
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -125,6 +127,165 @@ def complete_groups(
                 break  # every child with cases is withheld: their sum is the parent's, itself small
             out[candidates[0]] = True
     return out
+
+
+@dataclass(frozen=True)
+class Sums:
+    """One way cells add up: cell ``children[i]`` is a part of cell ``parents[i]`` (row numbers into one
+    array of cells, e.g. each month of a unit into that unit's year)."""
+
+    children: np.ndarray
+    parents: np.ndarray
+
+
+def settle(
+    counts: list[np.ndarray], sums: list[Sums], withheld: np.ndarray, order: np.ndarray, threshold: int
+) -> np.ndarray:
+    """Secondary suppression over a whole family of linked tables at once, to a fixed point.
+
+    Every group of parts and its total (each ``Sums``, for each count in ``counts``) ends in one of the safe
+    states of ``complete_groups``: total shown and no part withheld, or at least two holding ``threshold``
+    cases together; total withheld and the withheld parts holding ``threshold`` cases, or all the parts
+    with cases withheld. Where a shown total's group cannot be made safe by its parts (a withheld part
+    alone under it, the one part with cases), the total itself is withheld: it would give the part away. A
+    part withheld in one group is thereby protected in all the others it belongs to, up and across.
+
+    Complements are taken fewest cases first, then by ``order`` (the same choice in every view); parts
+    that are the only one with cases somewhere come last (withholding one withholds its twin too), and
+    where only such parts are left the total is withheld instead if that costs nothing more: every group it
+    is a part or the total of is safe as it is with it withheld (a district's figures are not lost to a
+    cross cell's twin when its consortium, beside an already withheld one, can go instead).
+    """
+    mask = np.asarray(withheld, dtype=bool).copy()
+    if not len(mask):
+        return mask
+    counts = [np.nan_to_num(np.asarray(c, dtype=float), nan=0.0) for c in counts]
+    groups = [_Groups(link) for link in sums]
+    twin = np.zeros(len(mask), dtype=bool)
+    for group in groups:
+        for values in counts:
+            twin |= group.only_child_with_cases(values)
+    for group in groups:
+        group.index_parts(len(mask))
+
+    def costs_nothing(cell: int, values: np.ndarray) -> bool:
+        return all(group.safe_if_withheld(cell, mask, values, threshold) for group in groups)
+
+    while True:
+        # first what leaves no choice (one part left to withhold, or only the total), to a fixed point, so
+        # that a choice is made knowing every cell already bound to go; then one round of choices
+        while _settle_round(groups, counts, mask, order, twin, threshold, costs_nothing, forced_only=True):
+            pass
+        if not _settle_round(groups, counts, mask, order, twin, threshold, costs_nothing, forced_only=False):
+            return mask
+
+
+def _settle_round(groups, counts, mask, order, twin, threshold, costs_nothing, forced_only: bool) -> bool:
+    changed = False
+    for group in groups:
+        for values in counts:
+            for parent in group.unsafe(mask, values, threshold):
+                changed |= group.make_safe(
+                    parent, mask, values, order, twin, threshold, costs_nothing, forced_only
+                )
+    return changed
+
+
+class _Groups:
+    """The parts of each total of one ``Sums``, found fast (parts sorted by their total)."""
+
+    def __init__(self, link: Sums):
+        self.children = np.asarray(link.children, dtype=int)
+        self.parents = np.asarray(link.parents, dtype=int)
+        by_parent = np.argsort(self.parents, kind="stable")
+        self.sorted_children = self.children[by_parent]
+        sorted_parents = self.parents[by_parent]
+        self.totals, self.starts = np.unique(sorted_parents, return_index=True)
+        self.ends = np.append(self.starts[1:], len(sorted_parents))
+
+    def index_parts(self, size: int) -> None:
+        """Each cell's total in this ``Sums`` (−1 where it is no part of one)."""
+        self.total_of = np.full(size, -1)
+        self.total_of[self.children] = self.parents
+
+    def safe_if_withheld(self, cell: int, mask: np.ndarray, values: np.ndarray, threshold: int) -> bool:
+        """Whether the groups ``cell`` belongs to here, as a part and as a total, would be safe as they are
+        with ``cell`` withheld too."""
+        as_part = self.total_of[cell]
+        if as_part >= 0 and not self._safe(as_part, bool(mask[as_part]), mask, values, threshold, also=cell):
+            return False
+        at = np.searchsorted(self.totals, cell)
+        if at < len(self.totals) and self.totals[at] == cell:
+            return self._safe(cell, True, mask, values, threshold)
+        return True
+
+    def _safe(self, parent: int, parent_hidden: bool, mask, values, threshold: int, also: int = -1) -> bool:
+        at = np.searchsorted(self.totals, parent)
+        idx = self.sorted_children[self.starts[at] : self.ends[at]]
+        idx = idx[values[idx] > 0]
+        hidden = mask[idx] | (idx == also)
+        total = values[idx][hidden].sum()
+        if parent_hidden:
+            return total >= threshold or hidden.all()
+        return hidden.sum() == 0 or (hidden.sum() >= 2 and total >= threshold)
+
+    def only_child_with_cases(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(values), dtype=bool)
+        has = values[self.children] > 0
+        n = np.bincount(self.parents, weights=has, minlength=len(values))
+        out[self.children[has & (n[self.parents] == 1)]] = True
+        return out
+
+    def unsafe(self, mask: np.ndarray, values: np.ndarray, threshold: int) -> np.ndarray:
+        size = len(mask)
+        has = values[self.children] > 0
+        hidden = mask[self.children] & has
+        n_cases = np.bincount(self.parents, weights=has, minlength=size)
+        n_hidden = np.bincount(self.parents, weights=hidden, minlength=size)
+        hidden_sum = np.bincount(
+            self.parents, weights=np.where(hidden, values[self.children], 0.0), minlength=size
+        )
+        safe_shown = (n_hidden == 0) | ((n_hidden >= 2) & (hidden_sum >= threshold))
+        safe_hidden = (hidden_sum >= threshold) | (n_hidden == n_cases)
+        safe = np.where(mask, safe_hidden, safe_shown) | (n_cases == 0)
+        return np.intersect1d(np.flatnonzero(~safe), self.totals)
+
+    def make_safe(
+        self,
+        parent: int,
+        mask: np.ndarray,
+        values: np.ndarray,
+        order: np.ndarray,
+        twin: np.ndarray,
+        threshold: int,
+        costs_nothing,
+        forced_only: bool = False,
+    ) -> bool:
+        """Withhold parts (or the total) until the group is safe; whether anything changed. With
+        ``forced_only``, only while there is no choice: at most one part left that could be withheld."""
+        at = np.searchsorted(self.totals, parent)
+        idx = self.sorted_children[self.starts[at] : self.ends[at]]
+        idx = idx[values[idx] > 0]
+        ranked = idx[np.lexsort((order[idx], values[idx], twin[idx]))]
+        changed = False
+        while True:
+            hidden = mask[idx]
+            total = values[idx][hidden].sum()
+            if mask[parent]:
+                if total >= threshold or hidden.all():
+                    return changed
+            elif hidden.sum() == 0 or (hidden.sum() >= 2 and total >= threshold):
+                return changed
+            candidates = ranked[~mask[ranked]]
+            if forced_only and len(candidates) > 1:
+                return changed
+            if len(candidates) and twin[candidates[0]] and not mask[parent] and costs_nothing(parent, values):
+                mask[parent] = True  # rather than a part that would take its twin with it
+            elif len(candidates):
+                mask[candidates[0]] = True
+            else:  # nothing left to withhold beneath a shown total: the total gives them away
+                mask[parent] = True
+            changed = True
 
 
 def _unsafe_groups(

@@ -12,8 +12,13 @@ At threshold 3 (counts 1–2 withheld):
 - districts: D1 = 2 withheld (primary); beside the city's 6, D2's 4 would give D1 away: D2 withheld
   (the next smallest, and the only other);
 - the city's 6 is shown; a card for P2 alone, or C1 alone, is withheld in its own view as in the tables.
-At threshold 2 (counts of 1 withheld):
-- institutions H1 1 and P1 1 withheld; they are two in C2, together 2 ≥ 2: nothing more is needed;
+At threshold 2 (counts of 1 withheld), the year's tables read with its quarters (all decided together):
+- Q1's 3 referrals are D1's 2 (rows 1, 2) and D2's 1 (row 3): D2's Q1 is withheld, and D1's Q1, the only
+  other district with referrals in Q1, with it (else 3 − 2); D1 has referrals in Q1 only, so D1's year is
+  the same number and is withheld too; then the city's 6 − D2's 4 would give D1's 2: D2's year is withheld;
+- each district is one consortium (D1 = C2, D2 = C1): the same cells, withheld alike;
+- institutions: H1 1 and P1 1 (primary); under D2's withheld 4, H2 2 and P2 2 must not give it away
+  alone: H2 (first by code) is withheld, P2 shown;
 - quarters: Q3 1 withheld alone beside the year's 6 would be 6 − 3 − 2 − 0: the next smallest with
   referrals, Q2 (2), is withheld with it; Q1 3 and Q4 0 are shown (zero is never withheld).
 At threshold 3 the quarters Q2 2 and Q3 1 are both primary, together 3: nothing more.
@@ -60,9 +65,11 @@ def test_a_unit_withheld_in_the_tables_is_withheld_in_its_own_view(mini):
     assert _shown(mini, district="D2") == {"total": None}
 
 
-def test_two_withheld_units_protect_each_other(mini):
-    assert _shown(mini, ("institution",), threshold=2) == {"H1": None, "H2": 2, "P1": None, "P2": 2}
-    assert _shown(mini, ("consortium",), threshold=2) == {"C1": 4, "C2": 2}
+def test_a_withheld_quarter_spreads_to_the_years_that_would_give_it_away(mini):
+    assert _shown(mini, ("institution",), threshold=2) == {"H1": None, "H2": None, "P1": None, "P2": 2}
+    assert _shown(mini, ("district",), threshold=2) == {"D1": None, "D2": None}
+    assert _shown(mini, ("consortium",), threshold=2) == {"C1": None, "C2": None}
+    assert _shown(mini, threshold=2) == {"total": 6}
 
 
 def test_a_lone_withheld_quarter_takes_the_next_smallest_with_it(mini):
@@ -83,3 +90,22 @@ def test_a_calendar_quarters_own_window_is_withheld_as_its_cell_in_the_series(mi
 
     assert window("2025-04", "2025-06") is None
     assert window("2025-01", "2025-03") == 3
+
+
+def test_months_are_protected_within_their_quarter_as_well_as_their_year(mini):
+    """At threshold 2, months of 2025: Feb 1, Mar 2, Apr 1, Jun 1, Jul 1 (the rest 0). Within the year the
+    four months of 1 protect each other (4 withheld, together 4), but the quarterly series shows Q1's 3
+    (withheld in neither view), and Q1 3 − March 2 would give February's 1: so March is withheld too.
+    Q2 and Q3 are withheld in the quarterly series; their months of 1 are all withheld beneath them."""
+    months = _shown(mini, grain="month", threshold=2)
+    assert _shown(mini, grain="quarter", threshold=2)["2025-01-01"] == 3
+    assert months == {
+        "2025-01-01": 0,
+        "2025-02-01": None,
+        "2025-03-01": None,
+        "2025-04-01": None,
+        "2025-05-01": 0,
+        "2025-06-01": None,
+        "2025-07-01": None,
+        **{f"2025-{m:02d}-01": 0 for m in range(8, 13)},
+    }
