@@ -12,13 +12,15 @@ to the finest the KPI can be broken down by) and, for a series or a window of wh
 that add up over time, months, quarters, years and the whole window together. Its tables are sums of its
 finest one, read once from the warehouse.
 
-The geography is in every family (its whole, the city, is every result's total). A family that also spans
-DRG or ICD-10 levels (institutions by DRG group) shares its tables without them with the geography's own
-family: those are decided there first, and what is withheld there is withheld here.
+The geography is in every family (its whole, the city, is every result's total), down to family-doctor
+teams. A view of doctors adds their level (the biggest tables, read only when asked), and a view by DRG or
+ICD-10 level adds those: such a family shares its other tables with the smaller family it extends, decided
+there first; what is withheld there is withheld here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, replace
 
@@ -46,10 +48,16 @@ class Family:
     trees: tuple[int, ...]  # indexes into TREES
     others: tuple[str, ...]  # further breakdowns, in every table
     grains: tuple[str | None, ...]  # the time levels: SERIES, or the one grain (or window) asked
+    doctors: bool = False  # down to doctors (only a view of doctors needs them; see ``_base``)
+    # with DRG or ICD-10 levels, only the levels asked: the geography's (its whole and that one level) and
+    # the codes' (each with those above it); crossing every code with every unit and month would be hundreds
+    # of thousands of cells. None: a family of the geography alone, every level.
+    geography: tuple[str, ...] | None = None
+    codes: tuple[str, ...] = ()
 
     def key(self) -> tuple:
         request = Request(self.kpi_id, self.filters, self.others, None, self.scope)
-        return (request.key(), self.trees, self.grains)
+        return (request.key(), self.trees, self.grains, self.doctors, self.geography, self.codes)
 
 
 def table_status(database_url: str, request: Request, threshold: int) -> pd.DataFrame:
@@ -68,7 +76,10 @@ def family_of(request: Request) -> Family:
     filters = request.filters
     series = not kpi.per_window and (request.grain is not None or _whole_years(filters))
     grains = SERIES if series else (request.grain,)
-    return Family(request.kpi_id, filters, request.scope, trees, others, grains)
+    doctors = "doctor" in request.by
+    geography = tuple(d for d in GEOGRAPHY if d in request.by) if trees != (0,) else None
+    codes = tuple(d for tree in TREES[1:] for d in tree if d in request.by)
+    return Family(request.kpi_id, filters, request.scope, trees, others, grains, doctors, geography, codes)
 
 
 def decided(database_url: str, family: Family, threshold: int) -> dict[tuple, pd.DataFrame]:
@@ -108,23 +119,67 @@ def _finest(database_url: str, family: Family) -> tuple[pd.DataFrame | None, lis
     chains = []
     for index in family.trees:
         tree = TREES[index]
-        chains.append([tree[:n] for n in range(len(tree), -1 if index == 0 else 0, -1)])  # (): no geography
-    grain = "month" if family.grains == SERIES else family.grains[0]
+        if index == 0 and family.geography is not None:
+            chains.append([family.geography])
+            continue
+        if index > 0:
+            chains.append([tuple(d for d in tree if d in family.codes)])
+            continue
+        deepest = len(tree) - (1 if index == 0 and not family.doctors else 0)
+        chains.append([tree[:n] for n in range(deepest, -1 if index == 0 else 0, -1)])  # (): no geography
     for deepest in itertools.product(*chains):
         by = ordered((*itertools.chain.from_iterable(deepest), *family.others))
-        request = Request(family.kpi_id, family.filters, by, grain, family.scope)
         try:
-            frame = raw_sums(database_url, request)
+            return _read(database_url, family, by), list(deepest)
         except NotApplicable:
             continue
-        return _typed(frame, grain), list(deepest)
     return None, []
+
+
+def _read(database_url: str, family: Family, by: tuple[str, ...]) -> pd.DataFrame:
+    """The finest table's sums. A window of counts that add up over time is summed from the months of its
+    whole calendar years: the same read (and cache entry) as the series family of those years."""
+    if family.grains == SERIES:
+        request = Request(family.kpi_id, family.filters, by, "month", family.scope)
+        return _typed(raw_sums(database_url, request), "month")
+    grain = family.grains[0]
+    if grain is None and not get_kpi(family.kpi_id).per_window:
+        years = family.filters.with_period(
+            dt.date(family.filters.start.year, 1, 1), dt.date(family.filters.end.year, 12, 31)
+        )
+        try:
+            months = _typed(
+                raw_sums(database_url, Request(family.kpi_id, years, by, "month", family.scope)), "month"
+            )
+        except NotApplicable:
+            months = None
+        if months is not None:
+            return _window(months, family.filters, by)
+    return _typed(
+        raw_sums(database_url, Request(family.kpi_id, family.filters, by, grain, family.scope)), grain
+    )
+
+
+def _window(months: pd.DataFrame, filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Sums over the window's months of a table by month."""
+    start = filters.start.replace(day=1)
+    inside = months[[start <= m <= filters.end for m in months["month"]]] if len(months) else months
+    counts = [c for c in COUNTS if c in months]
+    keys = [output_column(d) for d in by]
+    if keys and len(inside):
+        return inside.groupby(keys, dropna=False, sort=False)[counts].sum().reset_index()
+    if keys:
+        return pd.DataFrame(columns=[*keys, *counts])
+    return pd.DataFrame([inside[counts].sum()]) if len(inside) else pd.DataFrame({c: [0.0] for c in counts})
 
 
 def _table_keys(family: Family, deepest: list[tuple[str, ...]]) -> list[tuple]:
     """Every table of the family, as (levels, grain)."""
     keys = []
-    for levels in itertools.product(*(_nodes(chain) for chain in deepest)):
+    nodes = [_nodes(chain) for chain in deepest]
+    if family.geography is not None:  # the whole city and the one level asked
+        nodes[0] = list(dict.fromkeys([(), family.geography]))
+    for levels in itertools.product(*nodes):
         by = ordered((*itertools.chain.from_iterable(levels), *family.others))
         keys += [_table_key(by, grain) for grain in family.grains]
     return keys
@@ -231,12 +286,12 @@ def _up(levels: frozenset) -> list[frozenset]:
 def _fixed(
     database_url: str, family: Family, tables: dict, offsets: dict, threshold: int, size: int
 ) -> np.ndarray:
-    """Cells withheld in the geography's own family, in the tables this family shares with it (see the
-    module)."""
+    """Cells withheld in the family this one extends (``_base``), in the tables they share."""
     mask = np.zeros(size, dtype=bool)
-    if family.trees == (0,):
+    base = _base(family)
+    if base is None:
         return mask
-    theirs = decided(database_url, replace(family, trees=(0,)), threshold)
+    theirs = decided(database_url, base, threshold)
     for key, table in tables.items():
         if key not in theirs or theirs[key].empty:
             continue
@@ -248,6 +303,16 @@ def _fixed(
         merged = table[keys].astype(str).merge(status.astype({k: str for k in keys}), on=keys, how="left")
         mask[offsets[key] : offsets[key] + len(table)] = merged["withheld"].fillna(False).to_numpy(bool)
     return mask
+
+
+def _base(family: Family) -> Family | None:
+    """The smaller family whose tables this one shares and takes as decided: without its doctors (their
+    tables are big, read only for a view of doctors), else without its DRG or ICD-10 levels."""
+    if family.doctors:
+        return replace(family, doctors=False)
+    if family.trees != (0,):
+        return replace(family, trees=(0,), geography=None, codes=())
+    return None
 
 
 def _table_key(by, grain) -> tuple:

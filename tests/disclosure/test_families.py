@@ -57,3 +57,11 @@ def test_every_table_of_a_series_family_equals_the_warehouse(s_warehouse, kpi_id
 @pytest.mark.parametrize("kpi_id", ("cmi", "drg_surplus"))
 def test_every_table_of_an_institution_by_drg_family_equals_the_warehouse(s_warehouse, kpi_id):
     assert _differences(s_warehouse, kpi_id, ("institution", "drg"), None, {}) == []
+
+
+@pytest.mark.parametrize("kpi_id", ("referral_count", "discharges"))
+def test_a_custom_windows_tables_summed_from_its_months_equal_the_warehouse(s_warehouse, kpi_id):
+    """A window that is not whole calendar years is summed from the months of its years (one read shared
+    with the series): each of its tables equals the warehouse's answer for that window."""
+    period = {"from_month": "2026-02", "to_month": "2026-06"}
+    assert _differences(s_warehouse, kpi_id, ("institution",), None, period) == []
