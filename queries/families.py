@@ -197,6 +197,13 @@ class _Codes:
                 quarter=months.dt.to_period("Q").dt.start_time.dt.date,
                 year=months.dt.to_period("Y").dt.start_time.dt.date,
             )
+        # one row order whatever order the engine returned them in (DuckDB's parallel aggregation, PostgreSQL):
+        # the order cells are met in steers which complement settles a group first
+        keys = [c for c in frame.columns if c not in COUNTS]
+        if keys and len(frame):
+            ranks = [pd.factorize(frame[c].astype(object).map(str), sort=True)[0] for c in reversed(keys)]
+            frame = frame.iloc[np.lexsort(ranks)]
+            frame = frame.reset_index(drop=True)
         self.frame = frame
         self.counts = [c for c in COUNTS if c in frame]
         self.codes = {}
@@ -207,15 +214,14 @@ class _Codes:
     def sum_up(self, key: tuple) -> tuple[pd.DataFrame, np.ndarray]:
         """The table's keys and counts, and for each finest row the table row it falls in."""
         columns = _keys(key)
+        if not len(self.frame):  # nothing at all: the whole is one cell of zero, every other table empty
+            empty = pd.DataFrame({c: [0.0] for c in self.counts}) if not columns else self._empty(columns)
+            return empty, np.zeros(0, dtype=np.int64)
         combined = np.zeros(len(self.frame), dtype=np.int64)
         for column in columns:
             codes = self.codes[column]
             combined = combined * (int(codes.max(initial=0)) + 1) + codes
         unique, rows = np.unique(combined, return_inverse=True)
-        if not len(self.frame):  # nothing at all: the whole is one cell of zero
-            return pd.DataFrame({c: [0.0] for c in self.counts}) if not columns else self._empty(
-                columns
-            ), rows
         first = np.full(len(unique), len(self.frame))
         np.minimum.at(first, rows, np.arange(len(self.frame)))
         table = self.frame.iloc[first][columns].reset_index(drop=True)
