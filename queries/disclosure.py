@@ -17,13 +17,12 @@ hierarchies, the sums of many tables solved together as a system) is explained o
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from queries.families import GEOGRAPHY, TREES, ordered, stable_order, table_status
+from queries.families import GEOGRAPHY, TREES, ordered, stable_order, table_status, whole_years
 from queries.kpi.builder import Request, output_column, period_column
 from queries.kpi.catalog import get_catalog
 from queries.kpi.filters import Filters
@@ -73,7 +72,7 @@ def _family_cells(request: Request) -> bool:
     whole calendar years (a series over a custom window adds up to a total of another family)."""
     several = any(len(codes) > 1 for d, codes in request.filters.values if any(d in t for t in TREES))
     outside = any(not any(d in t for t in TREES) for d in request.by)
-    whole = request.filters == _whole_years(request.filters)
+    whole = request.filters == whole_years(request.filters)
     return not several and not outside and (request.grain is None or whole)
 
 
@@ -174,7 +173,7 @@ def _canonical_request(request: Request) -> Request:
             by = [*_chain(tree, levels), *(d for d in by if d not in tree)]
             filters = filters.without(*tree)
     if request.grain:
-        filters = _whole_years(filters)
+        filters = whole_years(filters)
     return replace(request, filters=filters, by=ordered(by))
 
 
@@ -187,10 +186,6 @@ def _chain(tree: tuple[str, ...], levels: set[str]) -> tuple[str, ...]:
     if tree is GEOGRAPHY and deepest == "consortium" and "district" not in levels:
         return ("consortium",)
     return tree[: tree.index(deepest) + 1]
-
-
-def _whole_years(filters: Filters) -> Filters:
-    return filters.with_period(dt.date(filters.start.year, 1, 1), dt.date(filters.end.year, 12, 31))
 
 
 def _canonical(database_url: str, request: Request, threshold: int) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from queries.kpi.builder import NotApplicable, Request, output_column
 from queries.kpi.catalog import get_catalog
+from queries.kpi.filters import Filters
 from queries.kpi.registry import get_kpi
 from queries.kpi.suppression import Sums, primary, protecting_columns, settle
 from queries.sums import cache_key, cached, raw_sums
@@ -43,7 +44,7 @@ COUNTS = ("numerator", "denominator", "cases")
 @dataclass(frozen=True)
 class Family:
     kpi_id: str
-    filters: object  # Filters without the hierarchies' own filters (and whole years for a series)
+    filters: Filters  # without the hierarchies' own filters (and whole years for a series)
     scope: object
     trees: tuple[int, ...]  # indexes into TREES
     others: tuple[str, ...]  # further breakdowns, in every table
@@ -74,7 +75,7 @@ def family_of(request: Request) -> Family:
     trees = (0, *(i for i, tree in enumerate(TREES[1:], 1) if any(d in tree for d in request.by)))
     others = tuple(d for d in request.by if not any(d in tree for tree in TREES))
     filters = request.filters
-    series = not kpi.per_window and (request.grain is not None or _whole_years(filters))
+    series = not kpi.per_window and (request.grain is not None or filters == whole_years(filters))
     grains = SERIES if series else (request.grain,)
     doctors = "doctor" in request.by
     geography = tuple(d for d in GEOGRAPHY if d in request.by) if trees != (0,) else None
@@ -144,9 +145,7 @@ def _read(database_url: str, family: Family, by: tuple[str, ...]) -> pd.DataFram
         return _typed(raw_sums(database_url, request), "month")
     grain = family.grains[0]
     if grain is None and not get_kpi(family.kpi_id).per_window:
-        years = family.filters.with_period(
-            dt.date(family.filters.start.year, 1, 1), dt.date(family.filters.end.year, 12, 31)
-        )
+        years = whole_years(family.filters)
         try:
             months = _typed(
                 raw_sums(database_url, Request(family.kpi_id, years, by, "month", family.scope)), "month"
@@ -358,13 +357,9 @@ def stable_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return order
 
 
-def _whole_years(filters) -> bool:
-    return (
-        filters.start.month == 1
-        and filters.start.day == 1
-        and filters.end.month == 12
-        and filters.end.day == 31
-    )
+def whole_years(filters: Filters) -> Filters:
+    """The window stretched to whole calendar years (a series is decided over whole years)."""
+    return filters.with_period(dt.date(filters.start.year, 1, 1), dt.date(filters.end.year, 12, 31))
 
 
 def _empty() -> pd.DataFrame:

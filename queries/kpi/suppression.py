@@ -88,7 +88,6 @@ def complete_groups(
     parent_withheld: np.ndarray,
     order: np.ndarray,
     threshold: int,
-    last_resort: np.ndarray | None = None,
 ) -> np.ndarray:
     """Secondary suppression within groups of siblings that add up to a parent.
 
@@ -98,10 +97,8 @@ def complete_groups(
     - parent withheld: the withheld children hold ``threshold`` or more cases together, or are all the children
       with cases, so that the visible children do not add up to the parent.
     Otherwise the visible child with the fewest cases (then the first in ``order``, for the same choice in
-    every view) is withheld too, and again; children marked ``last_resort`` (known from elsewhere, so no
-    protection) only when no other is left. Returns the new mask; ``withheld`` is not changed.
+    every view) is withheld too, and again. Returns the new mask; ``withheld`` is not changed.
     """
-    last = np.zeros(len(withheld), dtype=bool) if last_resort is None else np.asarray(last_resort, bool)
     out = withheld.copy()
     counts = np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0)
     codes = np.asarray(groups)
@@ -112,7 +109,7 @@ def complete_groups(
         has_cases = counts[idx] > 0
         parent_hidden = bool(parent_withheld[idx[0]])
         # candidates in the order they would be added: fewest cases first, then the stable order
-        ranked = idx[np.lexsort((order[idx], counts[idx], last[idx]))]
+        ranked = idx[np.lexsort((order[idx], counts[idx]))]
         while True:
             hidden = out[idx] & has_cases
             total = counts[idx][hidden].sum()
@@ -237,18 +234,9 @@ class _Groups:
         return out
 
     def unsafe(self, mask: np.ndarray, values: np.ndarray, threshold: int) -> np.ndarray:
-        size = len(mask)
-        has = values[self.children] > 0
-        hidden = mask[self.children] & has
-        n_cases = np.bincount(self.parents, weights=has, minlength=size)
-        n_hidden = np.bincount(self.parents, weights=hidden, minlength=size)
-        hidden_sum = np.bincount(
-            self.parents, weights=np.where(hidden, values[self.children], 0.0), minlength=size
-        )
-        safe_shown = (n_hidden == 0) | ((n_hidden >= 2) & (hidden_sum >= threshold))
-        safe_hidden = (hidden_sum >= threshold) | (n_hidden == n_cases)
-        safe = np.where(mask, safe_hidden, safe_shown) | (n_cases == 0)
-        return np.intersect1d(np.flatnonzero(~safe), self.totals)
+        """The totals whose group breaks the rule now (their cell numbers, ascending)."""
+        parts = self.children
+        return _unsafe_groups(mask[parts], values[parts], self.parents, mask[self.parents], threshold)
 
     def make_safe(
         self,
