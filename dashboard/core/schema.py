@@ -292,6 +292,36 @@ warehouse_meta = sa.Table(
     sa.Column("value", sa.String(400), nullable=False),
 )
 
+# What each load brought, kept across loads (a load copies the history of the warehouse it replaces): the
+# data-quality page reads it. A demo build records itself as a load too.
+load_log = sa.Table(
+    "load_log",
+    metadata,
+    sa.Column("load_id", sa.String(40), primary_key=True),
+    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    sa.Column("mode", sa.String(12), nullable=False),  # replace | months | demo
+    sa.Column("source", sa.String(400), nullable=False),
+    sa.Column("mapping", sa.String(200)),
+    sa.Column("report_dir", sa.String(400)),
+    sa.Column("rows_read", sa.BigInteger, nullable=False),
+    sa.Column("rows_loaded", sa.BigInteger, nullable=False),
+    sa.Column("rows_quarantined", sa.BigInteger, nullable=False),
+    sa.Column("report", sa.Text, nullable=False),  # report.json as written to the report folder
+)
+# Rows per load, fact table, institution and data month: loaded (reason "") or quarantined by their first
+# reason. institution_id is the value the extract gave (it may be one the warehouse does not know).
+load_coverage = sa.Table(
+    "load_coverage",
+    metadata,
+    sa.Column("load_id", sa.String(40), nullable=False),
+    sa.Column("table_name", sa.String(40), nullable=False),
+    sa.Column("institution_id", sa.String(64)),
+    sa.Column("month", sa.Date),
+    sa.Column("reason", sa.String(80), nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+)
+LOAD_TABLES = (load_log, load_coverage)
+
 DIMENSION_TABLES = (
     dim_district,
     dim_population,
@@ -384,4 +414,4 @@ OPTIONAL_COLUMNS = (
 )
 
 ROLLUP_TABLES = (agg_visit_org, agg_visit_resident, agg_visit_diagnosis, agg_visit_contract)
-ALL_TABLES = (*CONTRACT_TABLES, warehouse_meta, *ROLLUP_TABLES)
+ALL_TABLES = (*CONTRACT_TABLES, warehouse_meta, *LOAD_TABLES, *ROLLUP_TABLES)

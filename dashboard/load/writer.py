@@ -35,7 +35,9 @@ def create_table_ddl(table: sa.Table) -> sa.schema.CreateTable:
 class WarehouseWriter:
     """Receives Arrow chunks table by table and writes them into a new DuckDB file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
+        """A writer on a new file (``create``) or on a copy of a warehouse (months mode), where only the tables
+        that file lacks (bookkeeping added since it was built) are created."""
         self.path = path
         self.engine = create_engine(URL.create("duckdb", database=str(path)), read_only=False)
         self.conn: Connection = self.engine.connect()
@@ -45,8 +47,10 @@ class WarehouseWriter:
         raw.execute("SET enable_progress_bar=false")
         tmp = path.parent / f"{path.name}.tmp"
         raw.execute(f"SET temp_directory='{tmp}'")
+        present = set() if create else set(sa.inspect(self.conn).get_table_names())
         for table in ALL_TABLES:
-            self.conn.execute(create_table_ddl(table))
+            if table.name not in present:
+                self.conn.execute(create_table_ddl(table))
         self.conn.commit()
         self.rows: dict[str, int] = {}
 

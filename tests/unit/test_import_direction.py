@@ -17,7 +17,7 @@ MAY_IMPORT = {
     "queries.kpi": {"dashboard.core"},
     "queries": {"dashboard.core", "queries.kpi"},
     "dashboard.ui": {"dashboard.core"},
-    "dashboard.load": {"dashboard.core", "queries.kpi"},
+    "dashboard.load": {"dashboard.core", "queries.kpi", "queries"},
     "pages": {"dashboard.core", "dashboard.ui"},
     "callbacks": {"dashboard.core", "dashboard.ui", "queries"},
     "dashboard.bench": {"dashboard.core", "queries.kpi", "queries", "dashboard.load"},

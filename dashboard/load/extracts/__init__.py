@@ -1,0 +1,1 @@
+"""Loading a region's own extracts: ``python -m dashboard load`` (see ``run``)."""

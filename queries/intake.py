@@ -1,0 +1,476 @@
+"""The statements that check a region's extract before it enters the warehouse (``python -m dashboard load``).
+
+Rows are checked in DuckDB, where the loader stages them: one SQL pass per table gives every row its typed
+values and the list of checks it fails, so a table of 31 million visits is checked out of core, in bounded
+memory, at the speed of a scan. The rules are the warehouse contract's (DOMAIN.md §3): types and required
+columns from ``dashboard.core.schema``, the code lists, references (its foreign keys), ranges and consistency
+rules below, and duplicate keys.
+
+A staged table ``stage.raw_<table>`` holds the extract's text as it came (``_line`` plus one column per source
+column). The loader describes each contract column by a *source expression*: SQL over those raw columns that
+yields the column's text after mapping (``NULL`` when empty). Column names in every statement come from the
+contract or are generated (``_s_<column>``); values from a mapping travel as bound parameters.
+
+Reasons are short codes, ``<check>:<column>``: ``missing``, ``bad_type``, ``bad_date``, ``bad_code``,
+``unmapped_code``, ``unknown_ref``, ``out_of_range``, ``too_long``; ``inconsistent:<rule>``;
+``duplicate_row``, ``duplicate_key``, ``key_in_warehouse``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dashboard.core.reference import (
+    ADMISSION_ROUTES,
+    AGE_BANDS,
+    CHRONIC_DISEASES,
+    INSTITUTION_TYPES,
+    INSURANCE_TYPES,
+    LEVELS,
+    SEXES,
+    VISIT_TYPES,
+)
+from dashboard.core.schema import CONTRACT_TABLES, metadata
+
+# Excel stores a date as days since 1899-12-30; five digits cover 1982–2173, never a YYYYMMDD date.
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M")
+EXCEL_EPOCH = "1899-12-30"
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "否")
+
+CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("dim_district", "urban_rural"): ("urban", "rural"),
+    ("dim_population", "sex"): SEXES,
+    ("dim_population", "age_band"): AGE_BANDS,
+    ("dim_population", "insurance_type"): INSURANCE_TYPES,
+    ("dim_consortium", "consortium_type"): (
+        "urban_group",
+        "county_community",
+        "specialty_alliance",
+        "telemedicine",
+    ),
+    ("dim_institution", "level"): LEVELS,
+    ("dim_institution", "institution_type"): INSTITUTION_TYPES,
+    ("dim_patient", "sex"): SEXES,
+    ("dim_patient", "insurance_type"): INSURANCE_TYPES,
+    ("dim_icd10", "chronic_group"): CHRONIC_DISEASES,
+    ("dim_drg", "risk_level"): ("low", "mid_low", "mid_high", "high"),
+    ("fact_visit", "visit_type"): VISIT_TYPES,
+    ("fact_inpatient", "discharge_status"): ("alive", "died", "transferred"),
+    ("fact_inpatient", "admission_route"): ADMISSION_ROUTES,
+    ("fact_referral", "direction"): ("up", "down", "lateral"),
+    ("fact_referral", "status"): ("completed", "pending", "rejected", "cancelled"),
+    ("fact_chronic_registry", "disease"): CHRONIC_DISEASES,
+    ("fact_followup", "disease"): CHRONIC_DISEASES,
+    ("fact_followup", "mode"): ("clinic", "home", "phone", "online"),
+    ("kpi_target", "scope_type"): ("city", "district", "consortium", "institution"),
+}
+
+# Physiological and plausible ranges, inclusive: a value outside is a typing or unit error (mmHg, mmol/L).
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("fact_followup", "sbp"): (60, 300),
+    ("fact_followup", "dbp"): (30, 200),
+    ("fact_followup", "fasting_glucose"): (1.0, 40.0),
+    ("fact_inpatient", "los_days"): (1, 3650),
+    ("dim_patient", "birth_year"): (1880, 2100),
+    ("dim_population", "year"): (1990, 2100),
+    ("dim_population", "population"): (0, 100_000_000),
+    ("fact_capitation", "year"): (1990, 2100),
+    ("kpi_target", "year"): (1990, 2100),
+    ("dim_institution", "beds"): (0, 100_000),
+    ("dim_drg", "weight"): (0, 1000),
+}
+MONEY_NOT_NEGATIVE = {
+    "fact_visit": ("total_cost", "insurance_paid", "drug_cost"),
+    "fact_inpatient": ("total_cost", "insurance_paid", "drg_payment"),
+    "fact_capitation": ("per_capita_rate", "budget"),
+}
+# Rules across columns of a row: (name, the condition a bad row meets). Column names are the contract's.
+# los_days: 住院天数 = discharge date − admission date, and a same-day stay counts as one day.
+CONSISTENCY: dict[str, tuple[tuple[str, str], ...]] = {
+    "fact_visit": (
+        ("insurance_paid>total_cost", "insurance_paid > total_cost"),
+        ("drug_cost>total_cost", "drug_cost > total_cost"),
+    ),
+    "fact_inpatient": (
+        ("insurance_paid>total_cost", "insurance_paid > total_cost"),
+        ("discharge<admit", "discharge_date < admit_date"),
+        ("los_days", "los_days <> greatest(1, discharge_date - admit_date)"),
+        ("drg_without_version", "drg_code IS NOT NULL AND grouper_version IS NULL"),
+    ),
+    "fact_referral": (
+        ("completed<referral", "completed_date < referral_date"),
+        ("completed_without_date", "status = 'completed' AND completed_date IS NULL"),
+        ("to=from", "to_institution_id = from_institution_id"),
+    ),
+    "fact_followup": (("sbp<=dbp", "sbp <= dbp"),),
+    "fact_chronic_registry": (("end<registered", "end_date < registered_date"),),
+    "fact_contract": (("end<start", "end_date < start_date"),),
+    "dim_institution": (("is_primary", "is_primary <> (level IN ('chc', 'thc', 'village'))"),),
+}
+# The month a fact row belongs to: coverage, months-mode replacement and the data-quality page use it.
+MONTH_COLUMNS = {
+    "fact_visit": "visit_date",
+    "fact_inpatient": "discharge_date",
+    "fact_referral": "referral_date",
+    "fact_followup": "followup_date",
+}
+MONTHLY_TABLES = tuple(MONTH_COLUMNS)
+# Rows are written in this order so DuckDB's zonemaps prune date filters (as the demo writes them).
+WRITE_ORDER = {**MONTH_COLUMNS, "fact_chronic_registry": "registered_date", "fact_contract": "start_date"}
+# The consortium's lead and the institution's consortium point at each other: a consortium's lead may be
+# an institution of the same extract, not loaded yet when consortia are checked.
+DEFERRED_REFERENCES = {("dim_consortium", "lead_institution_id"): ("dim_institution", "institution_id")}
+TABLE_ORDER = tuple(t.name for t in CONTRACT_TABLES)
+
+
+def key_columns(table: sa.Table) -> tuple[str, ...]:
+    """The columns that identify a row: the primary key, or the unique index (population strata)."""
+    if table.primary_key.columns:
+        return tuple(c.name for c in table.primary_key.columns)
+    for index in table.indexes:
+        if index.unique:
+            return tuple(c.name for c in index.columns)
+    return ()
+
+
+def _kind(column: sa.Column) -> str:
+    type_ = column.type
+    if isinstance(type_, sa.Boolean):
+        return "bool"
+    if isinstance(type_, sa.Date):
+        return "date"
+    if isinstance(type_, sa.Integer):  # BigInteger is an Integer
+        return "int"
+    if isinstance(type_, sa.Numeric | sa.Float | sa.Double):
+        return "number"
+    return "text"
+
+
+def _sql_type(column: sa.Column) -> str:
+    type_ = column.type
+    if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
+        return f"DECIMAL({type_.precision}, {type_.scale})"
+    return {"bool": "BOOLEAN", "date": "DATE", "int": "BIGINT", "number": "DOUBLE", "text": "VARCHAR"}[
+        _kind(column)
+    ]
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return ", ".join(f"'{w}'" for w in words)  # fixed words of this module, never input
+
+
+def typed(column: sa.Column, text: str) -> str:
+    """The SQL value of ``column`` from its text (NULL where the text does not parse)."""
+    kind = _kind(column)
+    if kind == "date":
+        formats = ", ".join(f"'{f}'" for f in DATE_FORMATS)
+        return (
+            f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.0+)?') "
+            f"THEN DATE '{EXCEL_EPOCH}' + CAST(CAST({text} AS DOUBLE) AS INTEGER) "
+            f"ELSE CAST(try_strptime({text}, [{formats}]) AS DATE) END"
+        )
+    if kind == "int":
+        # "1.5" days must not round silently to 2: only whole numbers (Excel's "3.0" included) cast
+        return (
+            f"CASE WHEN regexp_full_match({text}, '-?\\d+(\\.0+)?') "
+            f"THEN TRY_CAST(regexp_replace({text}, '\\.0+$', '') AS BIGINT) END"
+        )
+    if kind == "number":
+        return f"TRY_CAST({text} AS {_sql_type(column)})"
+    if kind == "bool":
+        return (
+            f"CASE WHEN lower({text}) IN ({_words(TRUE_WORDS)}) THEN TRUE "
+            f"WHEN lower({text}) IN ({_words(FALSE_WORDS)}) THEN FALSE END"
+        )
+    return text
+
+
+def _type_reason(column: sa.Column) -> str:
+    return "bad_date" if _kind(column) == "date" else "bad_type"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a contract column's text comes from: SQL over the staged raw columns (``NULL`` when the
+    extract lacks the column), and, for a column whose codes a mapping translates, the untranslated text."""
+
+    text: str
+    untranslated: str | None = None
+
+
+def checked_statement(
+    table_name: str,
+    sources: dict[str, Source],
+    joins: str = "",
+    *,
+    extra_keys: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """``CREATE TABLE stage.checked_<table>``: per raw row its line, the source texts, the typed contract
+    columns and ``reason`` (the failed checks joined by ';', '' for a good row). References are checked
+    against ``main`` (the warehouse being built), so tables must be checked in ``TABLE_ORDER``.
+
+    Args:
+        table_name: a contract table.
+        sources: the source of every contract column (absent columns are NULL).
+        joins: joins the source expressions need (the pseudonym table), written by the loader.
+        extra_keys: references also satisfied by keys of the same extract not yet loaded
+            (``DEFERRED_REFERENCES``): (table, column) -> a SELECT of those keys.
+    """
+    table = metadata.tables[table_name]
+    columns = list(table.columns)
+    src_cols = [f"{sources[c.name].text if c.name in sources else 'NULL'} AS _s_{c.name}" for c in columns]
+    src_cols += [
+        f"{s.untranslated} AS _u_{name}" for name, s in sources.items() if s.untranslated is not None
+    ]
+    typed_cols = [f"CAST({typed(c, f'_s_{c.name}')} AS {_sql_type(c)}) AS {c.name}" for c in columns]
+    checks: list[tuple[str, str]] = []
+    for c in columns:
+        required = not c.nullable or c.primary_key
+        if required:
+            checks.append((f"missing:{c.name}", f"_s_{c.name} IS NULL"))
+        if _kind(c) != "text":
+            checks.append((f"{_type_reason(c)}:{c.name}", f"_s_{c.name} IS NOT NULL AND {c.name} IS NULL"))
+        elif isinstance(c.type, sa.String) and c.type.length:
+            checks.append((f"too_long:{c.name}", f"length(_s_{c.name}) > {c.type.length}"))
+        if c.name in sources and sources[c.name].untranslated is not None:
+            checks.append((f"unmapped_code:{c.name}", f"_u_{c.name} IS NOT NULL AND _s_{c.name} IS NULL"))
+        codes = CODE_LISTS.get((table_name, c.name))
+        if codes:
+            checks.append((f"bad_code:{c.name}", f"{c.name} NOT IN ({_words(codes)})"))
+        bounds = RANGES.get((table_name, c.name))
+        if bounds:
+            checks.append((f"out_of_range:{c.name}", f"{c.name} NOT BETWEEN {bounds[0]} AND {bounds[1]}"))
+        if c.name in MONEY_NOT_NEGATIVE.get(table_name, ()):
+            checks.append((f"out_of_range:{c.name}", f"{c.name} < 0"))
+    for name, condition in CONSISTENCY.get(table_name, ()):
+        checks.append((f"inconsistent:{name}", condition))
+    for constraint in table.foreign_key_constraints:
+        checks.append(_reference_check(table_name, constraint, extra_keys or {}))
+    # A CASE per check: concat_ws skips the NULLs of the checks a row passes (and of checks on NULLs).
+    reasons = ", ".join(f"CASE WHEN {condition} THEN '{reason}' END" for reason, condition in checks)
+    return (
+        f"CREATE OR REPLACE TABLE stage.checked_{table_name} AS "
+        f"WITH src AS (SELECT r._line, {', '.join(src_cols)} FROM stage.raw_{table_name} r {joins}), "
+        f"t AS (SELECT *, {', '.join(typed_cols)} FROM src) "
+        f"SELECT *, concat_ws(';', {reasons}) AS reason FROM t"
+    )
+
+
+def _reference_check(table_name: str, constraint: sa.ForeignKeyConstraint, extra_keys) -> tuple[str, str]:
+    local = [c.name for c in constraint.columns]
+    remote = [e.column.name for e in constraint.elements]
+    target = constraint.elements[0].column.table.name
+    # the last local column is the one a person looks for (drg_code of (grouper_version, drg_code))
+    reason = f"unknown_ref:{local[-1]}"
+    match = " AND ".join(f"x.{r} = t.{lc}" for lc, r in zip(local, remote, strict=True))
+    present = " AND ".join(f"t.{lc} IS NOT NULL" for lc in local)
+    condition = f"{present} AND NOT EXISTS (SELECT 1 FROM main.{target} x WHERE {match})"
+    extra = extra_keys.get((table_name, local[0]))
+    if extra is not None:
+        condition += f" AND t.{local[0]} NOT IN ({extra})"
+    return reason, condition
+
+
+def final_statement(table_name: str) -> str:
+    """``CREATE TABLE stage.final_<table>``: the checked rows with the duplicate checks added to ``reason``.
+
+    A row that repeats an earlier row exactly is a ``duplicate_row`` (the first copy loads); rows sharing a
+    key with different values are all ``duplicate_key``. Found by a GROUP BY, which DuckDB spills to disk,
+    rather than a window over every row.
+    """
+    table = metadata.tables[table_name]
+    keys = key_columns(table)
+    values = ", ".join(c.name for c in table.columns)
+    if not keys:
+        return f"CREATE OR REPLACE TABLE stage.final_{table_name} AS SELECT * FROM stage.checked_{table_name}"
+    key_list = ", ".join(keys)
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    # IS NOT DISTINCT FROM: population strata may have a NULL insurance type in their key
+    match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+    return (
+        f"CREATE OR REPLACE TABLE stage.final_{table_name} AS "
+        f"WITH h AS (SELECT {key_list}, _line, hash({values}) AS h FROM stage.checked_{table_name} "
+        f"WHERE {not_null}), "
+        f"d AS (SELECT {key_list}, min(h) <> max(h) AS conflicting, min(_line) AS first_line FROM h "
+        f"GROUP BY {key_list} HAVING count(*) > 1) "
+        f"SELECT c.* EXCLUDE (reason), concat_ws(';', NULLIF(c.reason, ''), "
+        f"CASE WHEN d.conflicting THEN 'duplicate_key' "
+        f"WHEN d.first_line IS NOT NULL AND c._line <> d.first_line THEN 'duplicate_row' END) AS reason "
+        f"FROM stage.checked_{table_name} c LEFT JOIN d ON {match}"
+    )
+
+
+def insert_statement(table_name: str) -> str:
+    """Write the good rows of ``stage.final_<table>`` into the warehouse, in date order for facts."""
+    names = ", ".join(c.name for c in metadata.tables[table_name].columns)
+    order = WRITE_ORDER.get(table_name)
+    order_by = f" ORDER BY {order}" if order else ""
+    return (
+        f"INSERT INTO main.{table_name} ({names}) SELECT {names} FROM stage.final_{table_name} "
+        f"WHERE reason = ''{order_by}"
+    )
+
+
+def existing_key_statement(table_name: str) -> str:
+    """Months mode, after the months the extract brings were deleted: a fact row whose key is still in the
+    warehouse (a row of another month) is refused rather than allowed to overwrite it."""
+    keys = key_columns(metadata.tables[table_name])
+    match = " AND ".join(f"w.{k} = c.{k}" for k in keys)
+    return (
+        f"UPDATE stage.checked_{table_name} c SET reason = concat_ws(';', NULLIF(reason, ''), "
+        f"'key_in_warehouse') WHERE EXISTS (SELECT 1 FROM main.{table_name} w WHERE {match})"
+    )
+
+
+def source_text(raw_column: str) -> str:
+    """A raw column's text: trimmed, NULL when empty."""
+    return f"NULLIF(trim(r.{raw_column}), '')"
+
+
+def numeric_key(text: str) -> str:
+    """A source's id as the contract's numeric key: digits stay as they are, any other id (a settlement's
+    "H33010220250301…") becomes the first 60 bits of its SHA-256, the same number in every load."""
+    return (
+        f"CASE WHEN regexp_full_match({text}, '\\d{{1,18}}') THEN {text} "
+        f"ELSE CAST(CAST('0x' || substr(sha256({text}), 1, 15) AS BIGINT) AS VARCHAR) END"
+    )
+
+
+def translated(text: str, codes: list[tuple[str, str]]) -> str:
+    """A mapped column's contract code: ``codes`` pairs parameter names (source code, contract code)."""
+    whens = " ".join(f"WHEN ${a} THEN ${b}" for a, b in codes)
+    return f"CASE {text} {whens} END" if codes else "NULL"
+
+
+def identifier_values(raw_table: str, raw_column: str) -> str:
+    """The distinct identifiers of a raw column, normalised as they are hashed (trimmed, upper case)."""
+    return (
+        f"SELECT DISTINCT upper(trim({raw_column})) AS raw FROM stage.{raw_table} "
+        f"WHERE trim({raw_column}) <> ''"
+    )
+
+
+def months_in_extract(table_name: str) -> str:
+    """The months a fact table's good rows fall in (what a months-mode load replaces)."""
+    column = MONTH_COLUMNS[table_name]
+    return (
+        f"SELECT DISTINCT date_trunc('month', {column})::DATE AS month FROM stage.checked_{table_name} "
+        f"WHERE {column} IS NOT NULL ORDER BY month"
+    )
+
+
+def delete_months_statement(table_name: str) -> str:
+    """Months mode: drop the warehouse's rows of the months the extract brings (``stage.months``)."""
+    column = MONTH_COLUMNS[table_name]
+    return (
+        f"DELETE FROM main.{table_name} WHERE date_trunc('month', {column})::DATE IN "
+        f"(SELECT month FROM stage.months_{table_name})"
+    )
+
+
+def delete_keys_statement(table_name: str) -> str:
+    """Months mode, tables without months: the extract's good rows replace the warehouse's of the same key."""
+    keys = key_columns(metadata.tables[table_name])
+    match = " AND ".join(f"w.{k} IS NOT DISTINCT FROM f.{k}" for k in keys)
+    return (
+        f"DELETE FROM main.{table_name} w WHERE EXISTS "
+        f"(SELECT 1 FROM stage.final_{table_name} f WHERE f.reason = '' AND {match})"
+    )
+
+
+def reason_counts(table_name: str) -> str:
+    """Quarantined rows per reason (a row failing several checks counts under each)."""
+    return (
+        f"SELECT reason, count(*) AS n FROM (SELECT unnest(string_split(reason, ';')) AS reason "
+        f"FROM stage.final_{table_name} WHERE reason <> '') GROUP BY reason ORDER BY n DESC, reason"
+    )
+
+
+def status_counts(table_name: str) -> str:
+    return (
+        f"SELECT count(*) FILTER (WHERE reason = '') AS loaded, count(*) FILTER (WHERE reason <> '') "
+        f"AS quarantined FROM stage.final_{table_name}"
+    )
+
+
+def value_counts(table_name: str, column: str, reason: str, limit: int = 50) -> str:
+    """The source values behind a reason (unmapped codes, unknown references), most frequent first."""
+    source = f"_u_{column}" if reason == "unmapped_code" else f"_s_{column}"
+    return (
+        f"SELECT {source} AS value, count(*) AS n FROM stage.final_{table_name} "
+        f"WHERE list_contains(string_split(reason, ';'), '{reason}:{column}') "
+        f"GROUP BY value ORDER BY n DESC, value LIMIT {int(limit)}"
+    )
+
+
+def coverage_statement(table_name: str) -> str:
+    """Rows per institution and month of a fact table's extract: loaded (reason '') or quarantined, by the
+    row's first reason. Inserted into ``main.load_coverage`` with the load's id as ``$load_id``."""
+    month = MONTH_COLUMNS[table_name]
+    institution = "from_institution_id" if table_name == "fact_referral" else "institution_id"
+    return (
+        f"INSERT INTO main.load_coverage (load_id, table_name, institution_id, month, reason, rows) "
+        f"SELECT $load_id, '{table_name}', _s_{institution}, date_trunc('month', {month})::DATE, "
+        f"split_part(reason, ';', 1), count(*) FROM stage.final_{table_name} GROUP BY ALL"
+    )
+
+
+def quarantine_rows(table_name: str, raw_columns: list[str], pseudonymised: dict[str, str]) -> str:
+    """The quarantined rows as they came (raw columns by position), with the line and reason; a column
+    holding an identifier shows its pseudonym (``pseudonymised``: raw column -> contract column)."""
+    cols = ", ".join(f"f._s_{pseudonymised[c]}" if c in pseudonymised else f"r.{c}" for c in raw_columns)
+    return (
+        f"SELECT r._line, {cols}, f.reason FROM stage.raw_{table_name} r "
+        f"JOIN stage.final_{table_name} f USING (_line) WHERE f.reason <> '' ORDER BY r._line"
+    )
+
+
+# Replace mode builds a whole warehouse: these must come with it (facts may be absent: an empty table).
+REQUIRED_IN_REPLACE = (
+    "dim_district",
+    "dim_population",
+    "dim_consortium",
+    "dim_institution",
+    "dim_team",
+    "dim_doctor",
+    "dim_patient",
+    "dim_icd10",
+    "dim_drg",
+)
+
+
+def required_absent(table_name: str, mapped: dict) -> list[str]:
+    """Required contract columns a file (or its mapping) does not provide at all."""
+    table = metadata.tables[table_name]
+    return [c.name for c in table.columns if (not c.nullable or c.primary_key) and c.name not in mapped]
+
+
+def pseudonym_join(alias: str, raw_column: str) -> str:
+    return f"LEFT JOIN stage.pseudonyms {alias} ON {alias}.raw = upper(trim(r.{raw_column}))"
+
+
+def raw_keys(raw_table: str, raw_column: str) -> str:
+    """The keys a table of the extract holds, before its own checks (see ``DEFERRED_REFERENCES``)."""
+    return f"SELECT NULLIF(trim({raw_column}), '') FROM stage.raw_{raw_table} WHERE trim({raw_column}) <> ''"
+
+
+def data_period() -> str:
+    """The first and last day of the months the warehouse's facts cover."""
+    months = " UNION ALL ".join(
+        f"SELECT min({c}) AS lo, max({c}) AS hi FROM main.{t}" for t, c in MONTH_COLUMNS.items()
+    )
+    return (
+        f"SELECT date_trunc('month', min(lo))::DATE, "
+        f"(date_trunc('month', max(hi)) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE FROM ({months})"
+    )
+
+
+def city_name() -> str:
+    return "SELECT min(city_name) FROM main.dim_district"
+
+
+def grouper_versions() -> str:
+    return "SELECT DISTINCT grouper_version FROM main.dim_drg ORDER BY grouper_version"

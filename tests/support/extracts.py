@@ -1,0 +1,145 @@
+"""A demo warehouse written out as a region's extract in the contract's layout: one CSV per table, with the
+demo's patient ids replaced by 18-digit ID-card-like numbers (what a real extract would carry)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dashboard.core.schema import CONTRACT_TABLES
+
+PATIENT_TABLES = {
+    "dim_patient",
+    "fact_visit",
+    "fact_inpatient",
+    "fact_referral",
+    "fact_chronic_registry",
+    "fact_followup",
+    "fact_contract",
+}
+# area code + birth date + sequence + check character: unique per demo patient up to 365,000 patients
+ID_CARD = (
+    "p.district_code || CAST(p.birth_year AS VARCHAR) "
+    "|| strftime(DATE '2001-01-01' + CAST(n % 365 AS INTEGER), '%m%d') "
+    "|| lpad(CAST(n // 365 AS VARCHAR), 3, '0') "
+    "|| CASE WHEN n % 11 = 10 THEN 'X' ELSE CAST(n % 11 AS VARCHAR) END"
+)
+
+
+def id_cards(con: duckdb.DuckDBPyConnection) -> None:
+    """A temporary table ``ids(patient_id, id_card)`` over the warehouse's patients."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ids AS SELECT patient_id, "
+        f"{ID_CARD} AS id_card FROM (SELECT *, row_number() OVER (ORDER BY patient_id) AS n FROM dim_patient) p"
+    )
+
+
+def export_contract_layout(
+    warehouse: Path, folder: Path, tables=None, where: dict | None = None
+) -> dict[str, int]:
+    """Write ``folder/<table>.csv`` for the contract tables of ``warehouse`` (or ``tables``); ``where`` may
+    restrict a table's rows (an SQL condition). Returns the rows written per table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    counts = {}
+    try:
+        id_cards(con)
+        for table in CONTRACT_TABLES:
+            if tables is not None and table.name not in tables:
+                continue
+            columns = [c.name for c in table.columns]
+            select = ", ".join("i.id_card AS patient_id" if c == "patient_id" else f"t.{c}" for c in columns)
+            join = " JOIN ids i USING (patient_id)" if table.name in PATIENT_TABLES else ""
+            condition = f" WHERE {where[table.name]}" if where and table.name in where else ""
+            query = f"SELECT {select} FROM {table.name} t{join}{condition}"
+            path = folder / f"{table.name}.csv"
+            con.execute(f"COPY ({query}) TO '{path}' (HEADER, DATEFORMAT '%Y-%m-%d')")
+            counts[table.name] = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    finally:
+        con.close()
+    return counts
+
+
+def append_rows(path: Path, rows: list[dict], encoding: str = "utf-8") -> None:
+    """Append rows (dicts by column name; missing columns empty) to a CSV with a header."""
+    import csv
+
+    with open(path, encoding=encoding, newline="") as fh:
+        header = next(csv.reader(fh))
+    with open(path, "a", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        for row in rows:
+            writer.writerow([row.get(h.lstrip("\ufeff"), "") for h in header])
+
+
+def read_rows(path: Path, encoding: str = "utf-8") -> list[dict]:
+    import csv
+
+    with open(path, encoding=encoding, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def recode(path: Path, encoding: str) -> None:
+    """Rewrite a UTF-8 CSV in another encoding (gb18030, or utf-8-sig for a BOM)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode(encoding))
+
+
+def to_xlsx(csv_path: Path, date_columns: dict[str, str] | None = None) -> Path:
+    """The CSV as an .xlsx sheet (the CSV removed): numbers as numbers, and each of ``date_columns`` as
+    "date" (an Excel date cell) or "serial" (the day number Excel stores, as some exports give it)."""
+    import csv
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        sheet.append(header)
+        kinds = [(date_columns or {}).get(h) for h in header]
+        for row in reader:
+            cells = []
+            for value, kind in zip(row, kinds, strict=True):
+                if kind and value:
+                    day = dt.date.fromisoformat(value)
+                    cells.append(day if kind == "date" else (day - dt.date(1899, 12, 30)).days)
+                else:
+                    cells.append(_number(value))
+            sheet.append(cells)
+    target = csv_path.with_suffix(".xlsx")
+    book.save(target)
+    csv_path.unlink()
+    return target
+
+
+def _number(value: str):
+    # codes with leading zeros (district 990102 has none, but "0101" would) stay text
+    if value.isdigit() and not value.startswith("0") and len(value) < 15:
+        return int(value)
+    return value
+
+
+def to_parquet(csv_path: Path) -> Path:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table = pacsv.read_csv(csv_path)
+    target = csv_path.with_suffix(".parquet")
+    pq.write_table(table, target)
+    csv_path.unlink()
+    return target
+
+
+def to_gzip(csv_path: Path) -> Path:
+    import gzip
+    import shutil
+
+    target = csv_path.with_name(csv_path.name + ".gz")
+    with open(csv_path, "rb") as src, gzip.open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    csv_path.unlink()
+    return target
