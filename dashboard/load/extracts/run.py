@@ -186,9 +186,9 @@ def _build(scratch: Path, plan, options: LoadOptions, key, report: LoadReport, p
                 deferred = _deferred_keys(plan)
                 for planned in plan:
                     _check_and_write(con, planned, months_mode, deferred, report, progress)
-                _refuse_if_too_many(report, options.max_reject_share)
                 for planned in plan:
-                    write_quarantine(con, planned, report)
+                    write_quarantine(con, planned, report)  # written when refused too: it shows why
+                _refuse_if_too_many(report, options.max_reject_share)
             finally:
                 con.execute("DETACH stage")
         writer.commit()
