@@ -9,16 +9,18 @@ import dash
 import dash_bootstrap_components as dbc
 import flask_bootstrap
 from dash import html
-from flask import Blueprint
+from flask import Blueprint, jsonify
 
 from callbacks import register_all
 from callbacks.panels import check_panels, panels_laid_out
 from dashboard.core.cache import init_cache
+from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import PROJECT_ROOT
 from dashboard.core.settings import Settings
 from dashboard.ui import ids
 from dashboard.ui.components.shell import header
 from dashboard.ui.words import t
+from queries.warehouse import service_status
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,21 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.config["DASHBOARD_SETTINGS"] = settings
     init_cache(app.server, settings.redis_url)
     app.layout = html.Div([header(), dbc.Container(dash.page_container, fluid=True, id=ids.PAGE_CONTENT)])
+    app.server.add_url_rule("/healthz", "healthz", _health(settings))
     register_all(app, settings)
     check_panels(app, panels_laid_out(dash.page_registry.values()))
     return app
+
+
+def _health(settings: Settings):
+    """``/healthz``: 200 with the data version served (a deployment checks a load was picked up), 503 with the
+    reason when the warehouse cannot be read."""
+
+    def health():
+        try:
+            return jsonify({"status": "ok", **service_status(settings.database_url)})
+        except UserFacingError as exc:
+            # the reason's key only: the message may name a file path or a server, and this route is open
+            return jsonify({"status": "unavailable", "reason": exc.key}), 503
+
+    return health

@@ -46,3 +46,17 @@ def warehouse_summary(database_url: str) -> WarehouseSummary:
 def data_as_of(database_url: str):
     """The last day of the warehouse's data (the date its numbers run to)."""
     return get_catalog(database_url).period_end
+
+
+def service_status(database_url: str) -> dict[str, str]:
+    """What a health check needs: the data version the process serves and the period it covers.
+
+    Raises:
+        WarehouseUnavailable, WarehouseIncomplete: as ``warehouse_summary``.
+    """
+    catalog = get_catalog(database_url)
+    return {
+        "data_version": catalog.data_version,
+        "period_start": catalog.period_start.isoformat(),
+        "period_end": catalog.period_end.isoformat(),
+    }

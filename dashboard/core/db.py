@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +19,10 @@ BUILD_COMPLETE_KEY = "build_status"
 BUILD_COMPLETE_VALUE = "complete"
 
 _engines: dict[tuple[str, bool], Engine] = {}
+_opened: dict[tuple[str, bool], tuple[int, int] | None] = {}  # the (device, inode) an engine's file had
 _lock = threading.Lock()
+_watcher: threading.Thread | None = None
+WATCH_SECONDS = 2.0
 
 
 def parse_database_url(url: str) -> URL:
@@ -69,14 +74,69 @@ def create_engine(url: str | URL, *, read_only: bool = True) -> Engine:
 
 
 def get_engine(url: str) -> Engine:
-    """The process-wide read-only engine for ``url``, created on first use."""
+    """The process-wide read-only engine for ``url``, created on first use.
+
+    A load or demo build renames a new DuckDB file over the old one. Connections opened before keep reading
+    the old, deleted file (and hold its disk space), so the engine notes which file it opened and is
+    replaced as soon as the path names another one: checked on every call, and every few seconds by a
+    watcher thread, so an idle process lets the old file go too.
+    """
     key = (url, True)
+    identity = _file_identity(url)
     with _lock:
         engine = _engines.get(key)
+        if engine is not None and _opened.get(key) != identity:
+            engine.dispose()
+            engine = None
         if engine is None:
             engine = create_engine(url, read_only=True)
             _engines[key] = engine
+            _opened[key] = identity
+        _start_watcher()
         return engine
+
+
+def _file_identity(url: str) -> tuple[int, int] | None:
+    """(device, inode) of a DuckDB warehouse file, None for a server or a missing file."""
+    path = duckdb_path(parse_database_url(url))
+    if path is None:
+        return None
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def release_replaced_files() -> int:
+    """Dispose the engines whose DuckDB file was replaced since they opened it; returns how many."""
+    released = 0
+    with _lock:
+        for key, engine in list(_engines.items()):
+            if _opened.get(key) is not None and _file_identity(key[0]) != _opened[key]:
+                engine.dispose()
+                del _engines[key], _opened[key]
+                released += 1
+    return released
+
+
+def _start_watcher() -> None:
+    # Started lazily (under _lock) in the process that queries: a gunicorn worker forked after the app was
+    # imported gets its own.
+    global _watcher
+    if _watcher is not None and _watcher.is_alive():
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            try:
+                release_replaced_files()
+            except Exception:  # never let the watcher die of a transient stat or dispose error
+                logging.getLogger(__name__).debug("watcher", exc_info=True)
+
+    _watcher = threading.Thread(target=watch, name="warehouse-file-watcher", daemon=True)
+    _watcher.start()
 
 
 def dispose_engines() -> None:
@@ -85,6 +145,7 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _opened.clear()
 
 
 def describe_db_error(exc: BaseException) -> str:

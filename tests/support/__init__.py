@@ -270,3 +270,60 @@ def draw_panel(key: str, query: str, url: str):
 def panel_data(key: str, query: str, url: str):
     """A panel's data (what its download holds) for the URL's query string."""
     return PANEL_BOOK[key].data(view(url, query))
+
+
+@contextlib.contextmanager
+def served_app(database_url: str, extra_env: dict | None = None):
+    """``python app.py`` in a process of its own on a free port; yields (base URL, process)."""
+    import os
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "DASHBOARD_DATABASE_URL": database_url,
+        "DASHBOARD_PORT": str(port),
+        **(extra_env or {}),
+    }
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=5).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the app did not start: {process.stderr.read().decode()[-2000:]}"
+                    ) from None
+                time.sleep(0.3)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def health(base: str) -> dict:
+    import urllib.request
+
+    with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def wait_for_version(base: str, old: str, timeout: float = 20) -> tuple[str, float]:
+    """Poll /healthz until it serves a data version other than ``old``; returns it and the seconds taken."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        version = health(base)["data_version"]
+        if version != old:
+            return version, time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"still serving {old} after {timeout} s")

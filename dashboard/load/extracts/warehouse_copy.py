@@ -56,7 +56,7 @@ def _copy_from_postgres(engine: sa.Engine, scratch: Path, progress) -> None:
                         fh.write(block)
                 if path.stat().st_size:
                     duck.execute(
-                        f"COPY {table.name} ({', '.join(names)}) FROM '{path}' (FORMAT csv, HEADER false)"
+                        f"COPY {table.name} ({', '.join(names)}) FROM '{path}' (FORMAT csv, HEADER false, ALLOW_QUOTED_NULLS false)"
                     )
                 path.unlink()
         progress("months mode: the warehouse in service copied from PostgreSQL")
