@@ -12,6 +12,7 @@ from callbacks import (
     drg,
     home,
     panels,
+    quality,
     referrals,
     report,
     settlement,
@@ -34,6 +35,7 @@ def register_all(app, settings) -> None:
         report,
         districts,
         warehouse,
+        quality,
         definitions,
     ):
         module.register(app, settings)

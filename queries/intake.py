@@ -474,3 +474,14 @@ def city_name() -> str:
 
 def grouper_versions() -> str:
     return "SELECT DISTINCT grouper_version FROM main.dim_drg ORDER BY grouper_version"
+
+
+def coverage_of_warehouse(table_name: str) -> str:
+    """A demo build's coverage: every row of a fact table loaded, per institution and month (``$load_id``)."""
+    month = MONTH_COLUMNS[table_name]
+    institution = "from_institution_id" if table_name == "fact_referral" else "institution_id"
+    return (
+        f"INSERT INTO main.load_coverage (load_id, table_name, institution_id, month, reason, rows) "
+        f"SELECT $load_id, '{table_name}', {institution}, date_trunc('month', {month})::DATE, '', count(*) "
+        f"FROM main.{table_name} GROUP BY ALL"
+    )

@@ -25,6 +25,7 @@ CHOICES = {
     "compare": ("parent", "peer"),
     "adjust": ("standardised",),
     "limits": ("overdispersed", "plain"),
+    "table": ("inpatient", "referrals", "followups"),  # the data-quality page's fact table ("" = visits)
 }
 
 
@@ -51,6 +52,8 @@ class ViewState:
     # funnel control limits: "overdispersed" = widened by Spiegelhalter's (2005) additive random effects where
     # the units are overdispersed (the default: plain limits put nearly every large unit outside), or "plain"
     limits: str = "overdispersed"
+    table: str = ""  # the data-quality page's fact table: "" (visits), inpatient, referrals, followups
+    load: str = ""  # the load whose report the data-quality page shows ("" = the latest)
     lang: str = "zh"
 
     def to_query(self) -> str:

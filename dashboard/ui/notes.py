@@ -143,3 +143,11 @@ def drg_cards(data, lang: str) -> str:
         else t("risk_source_catalogue", lang)
     )
     return f"{t('drg_cards_note', lang)} {risk}"
+
+
+def quality_grid(data, lang: str) -> str:
+    """How the data-quality grid's marks are decided, and why some cells show no number."""
+    said = t("quality_grid_note", lang, threshold=data.meta.get("threshold", 5))
+    if data.meta.get("kpi") is None:
+        said += " " + t("quality_no_counts", lang)
+    return said

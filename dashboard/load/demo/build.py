@@ -33,7 +33,7 @@ from dashboard.load.demo.residents import (
 from dashboard.load.demo.visits import VisitGenerator
 from dashboard.load.postgres import copy_to_postgres
 from dashboard.load.swap import duckdb_target, is_duckdb, new_duckdb_file
-from dashboard.load.writer import WarehouseWriter, build_meta, mark_complete
+from dashboard.load.writer import WarehouseWriter, build_meta, mark_complete, record_demo_load
 
 SCALES = {"S": 20_000, "M": 250_000, "L": 1_500_000}
 DEFAULT_SEED = 2025
@@ -176,20 +176,19 @@ def _generate(path: Path, scale: str, seed: int, period: Period, progress: Progr
         writer.build_rollups()
         progress("monthly rollups built")
 
-        mark_complete(
-            writer,
-            build_meta(
-                {
-                    "source": "demo",
-                    "scale": scale,
-                    "seed": str(seed),
-                    "period_start": period.start.isoformat(),
-                    "period_end": period.end.isoformat(),
-                    "city_name": CITY_NAME,
-                    "grouper_version": inpatient.grouper_version,
-                }
-            ),
+        meta = build_meta(
+            {
+                "source": "demo",
+                "scale": scale,
+                "seed": str(seed),
+                "period_start": period.start.isoformat(),
+                "period_end": period.end.isoformat(),
+                "city_name": CITY_NAME,
+                "grouper_version": inpatient.grouper_version,
+            }
         )
+        record_demo_load(writer, meta, writer.rows)
+        mark_complete(writer, meta)
         counts = dict(writer.rows)
     finally:
         writer.close()
