@@ -229,8 +229,11 @@ def checked_statement(
     checks: list[tuple[str, str]] = []
     for c in columns:
         required = not c.nullable or c.primary_key
+        translated_here = c.name in sources and sources[c.name].untranslated is not None
         if required:
-            checks.append((f"missing:{c.name}", f"_s_{c.name} IS NULL"))
+            # a code the mapping cannot translate is reported as unmapped, not also as missing
+            present = f"_u_{c.name}" if translated_here else f"_s_{c.name}"
+            checks.append((f"missing:{c.name}", f"{present} IS NULL"))
         if _kind(c) != "text":
             checks.append((f"{_type_reason(c)}:{c.name}", f"_s_{c.name} IS NOT NULL AND {c.name} IS NULL"))
         elif isinstance(c.type, sa.String) and c.type.length:
@@ -485,3 +488,43 @@ def coverage_of_warehouse(table_name: str) -> str:
         f"SELECT $load_id, '{table_name}', {institution}, date_trunc('month', {month})::DATE, '', count(*) "
         f"FROM main.{table_name} GROUP BY ALL"
     )
+
+
+def difference(text: str, minus: str) -> str:
+    """An amount less another (总费用 − 自付金额), as text; NULL when either is not a number."""
+    return f"CAST(TRY_CAST({text} AS DECIMAL(14, 2)) - TRY_CAST({minus} AS DECIMAL(14, 2)) AS VARCHAR)"
+
+
+def icd10_code(text: str) -> str:
+    """A 医保版 or 临床版 ICD-10 code (I10.x00, E11.900x001) as the warehouse holds it: its 4-character
+    subcategory when the warehouse's catalogue has it (E11.9), else its 3-character category (I10)."""
+    code = f"upper({text})"
+    four = f"regexp_extract({code}, '^[A-Z][0-9]{{2}}\\.[0-9]')"
+    three = f"regexp_extract({code}, '^[A-Z][0-9]{{2}}')"
+    return (
+        f"CASE WHEN {four} IN (SELECT code FROM main.dim_icd10) THEN {four} "
+        f"WHEN {three} <> '' THEN {three} ELSE {text} END"
+    )
+
+
+def derived(derivation: str, sources: dict[str, Source], versions: dict[int, str] | None = None) -> str:
+    """A column computed from others when a source lacks it: the stay's length (住院天数 = discharge date −
+    admission date, a same-day stay one day), as the consistency rule checks it; or the grouper version the
+    policy file names for the discharge year (``versions``: year -> version, from the policy file, never
+    from input)."""
+    if derivation == "policy_grouper_version":
+        discharge = typed(fact_inpatient_column("discharge_date"), sources["discharge_date"].text)
+        whens = " ".join(
+            f"WHEN {int(year)} THEN '{version.replace(chr(39), chr(39) * 2)}'"
+            for year, version in sorted((versions or {}).items())
+        )
+        return f"CASE year({discharge}) {whens} END" if whens else "NULL"
+    if derivation == "length_of_stay":
+        admit = typed(fact_inpatient_column("admit_date"), sources["admit_date"].text)
+        discharge = typed(fact_inpatient_column("discharge_date"), sources["discharge_date"].text)
+        return f"CAST(greatest(1, ({discharge}) - ({admit})) AS VARCHAR)"
+    raise ValueError(derivation)
+
+
+def fact_inpatient_column(name: str) -> sa.Column:
+    return metadata.tables["fact_inpatient"].c[name]

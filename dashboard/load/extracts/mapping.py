@@ -38,11 +38,19 @@ CONTRACT_NAMES = tuple(t.name for t in CONTRACT_TABLES)
 PERSON_COLUMNS = ("patient_id",)
 
 
+TRANSFORMS = ("icd10",)
+DERIVATIONS = ("length_of_stay", "policy_grouper_version")
+
+
 @dataclass(frozen=True)
 class ColumnRule:
     source: str | None = None  # the source header
     value: str | None = None  # or a constant
+    derive: str | None = None  # or computed from other contract columns (DERIVATIONS)
     key: bool = False  # a text id turned into a number (the contract's bigint keys)
+    optional: bool = False  # a source header some exports lack: the column is left empty then
+    minus: str | None = None  # another source header whose amount is subtracted (总费用 − 自付金额)
+    transform: str | None = None  # icd10: a 医保版/临床版 code to the warehouse's category (I10.x00 -> I10)
 
 
 @dataclass
@@ -63,7 +71,10 @@ class TableMapping:
         return cls(target=table, file=table, columns=columns, mapped=False)
 
     def used_headers(self) -> list[str]:
-        return [r.source for r in self.columns.values() if r.source]
+        return [h for r in self.columns.values() for h in (r.source, r.minus) if h]
+
+    def required_headers(self) -> list[str]:
+        return [h for r in self.columns.values() if not r.optional for h in (r.source, r.minus) if h]
 
     def identifier_columns(self) -> dict[str, str]:
         """Source header -> contract column, for the columns whose values are pseudonymised."""
@@ -155,17 +166,28 @@ def _rule(rule, where: str, bad) -> ColumnRule:
     if isinstance(rule, str) and rule.strip():
         return ColumnRule(source=rule.strip())
     if isinstance(rule, dict):
-        unknown = set(rule) - {"from", "value", "key"}
+        unknown = set(rule) - {"from", "value", "derive", "key", "optional", "minus", "transform"}
         if unknown:
             raise bad(f"{where}: unknown keys {sorted(unknown)}")
-        source, value = rule.get("from"), rule.get("value")
-        if (source is None) == (value is None):
-            raise bad(f"{where}: give either 'from' (a source column) or 'value' (a constant)")
-        if source is not None and (not isinstance(source, str) or not source.strip()):
-            raise bad(f"{where}: 'from' must name a source column")
+        source, value, derive = rule.get("from"), rule.get("value"), rule.get("derive")
+        if sum(x is not None for x in (source, value, derive)) != 1:
+            raise bad(f"{where}: give one of 'from' (a source column), 'value' (a constant) or 'derive'")
+        for name in ("from", "minus"):
+            given = rule.get(name)
+            if given is not None and (not isinstance(given, str) or not given.strip()):
+                raise bad(f"{where}: '{name}' must name a source column")
+        if derive is not None and derive not in DERIVATIONS:
+            raise bad(f"{where}: derive must be one of {list(DERIVATIONS)}")
+        transform = rule.get("transform")
+        if transform is not None and transform not in TRANSFORMS:
+            raise bad(f"{where}: transform must be one of {list(TRANSFORMS)}")
         return ColumnRule(
             source=source.strip() if source else None,
             value=None if value is None else str(value),
+            derive=derive,
             key=bool(rule.get("key", False)),
+            optional=bool(rule.get("optional", False)),
+            minus=rule["minus"].strip() if rule.get("minus") else None,
+            transform=transform,
         )
     raise bad(f"{where}: expected a source column name or {{ from = ..., value = ..., key = ... }}")

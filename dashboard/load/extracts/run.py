@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from dashboard.core.db import create_engine, safe_url
 from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import DATA_DIR
+from dashboard.core.policy import get_policy
 from dashboard.core.schema import load_log, metadata
 from dashboard.load.extracts.mapping import Mapping, TableMapping, load_mapping
 from dashboard.load.extracts.progress import Progress
@@ -143,21 +144,24 @@ def _plan(source_dir: Path, mapping: Mapping | None, report: LoadReport) -> list
             continue
         header = read_header(source)
         entry = entry or TableMapping.contract(table, header)
-        missing = [h for h in entry.used_headers() if h not in header]
+        missing = [h for h in entry.required_headers() if h not in header]
         if missing:
             raise UserFacingError("extract_missing_columns", file=source.path.name, columns=tuple(missing))
+        entry.columns = {c: r for c, r in entry.columns.items() if r.source is None or r.source in header}
         absent = q.required_absent(table, entry.columns)
         if absent:
             raise UserFacingError("extract_missing_columns", file=source.path.name, columns=tuple(absent))
         used.add(source.path)
         raw = {h: f"c{i}" for i, h in enumerate(header) if h in entry.used_headers()}
+        # names, addresses, phone numbers, and identifiers no contract column takes: never read
+        dropped = set(entry.personal) | (set(entry.identifiers) - set(raw))
         plan.append(_Planned(entry, source, raw))
         report.tables[table] = TableReport(
             file=source.path.name,
             format=source.format,
             encoding=source.encoding or None,
-            ignored_columns=[h for h in header if h not in raw and h not in entry.personal],
-            dropped_personal_columns=[h for h in header if h in entry.personal],
+            ignored_columns=[h for h in header if h not in raw and h not in dropped],
+            dropped_personal_columns=[h for h in header if h in dropped],
             identifier_columns=sorted(entry.identifier_columns()),
         )
     report.ignored_files = [p.name for p in data_files(source_dir) if p not in used]
@@ -262,11 +266,15 @@ def _sources(planned: _Planned, ids_are_pseudonyms: bool) -> tuple[dict[str, q.S
     sources: dict[str, q.Source] = {}
     joins: list[str] = []
     params: dict[str, str] = {}
+    derived = []
     for column, rule in mapping.columns.items():
         if rule.value is not None:
             name = f"v_{column}"
             params[name] = rule.value
             sources[column] = q.Source(f"${name}")
+            continue
+        if rule.derive is not None:
+            derived.append((column, rule.derive))
             continue
         raw = planned.raw_columns[rule.source]
         text = q.source_text(raw)
@@ -276,6 +284,10 @@ def _sources(planned: _Planned, ids_are_pseudonyms: bool) -> tuple[dict[str, q.S
             text = f"{alias}.pid"
         if rule.key:
             text = q.numeric_key(text)
+        if rule.minus:
+            text = q.difference(text, q.source_text(planned.raw_columns[rule.minus]))
+        if rule.transform == "icd10":
+            text = q.icd10_code(text)
         codes = mapping.codes.get(column)
         if codes:
             pairs = []
@@ -285,6 +297,8 @@ def _sources(planned: _Planned, ids_are_pseudonyms: bool) -> tuple[dict[str, q.S
             sources[column] = q.Source(q.translated(text, pairs), untranslated=text)
         else:
             sources[column] = q.Source(text)
+    for column, derivation in derived:
+        sources[column] = q.Source(q.derived(derivation, sources, _policy_versions()))
     return sources, " ".join(joins), params
 
 
@@ -299,6 +313,12 @@ def _deferred_keys(plan: list[_Planned]) -> dict[tuple[str, str], str]:
         if rule is not None and rule.source:
             extra[(table, column)] = q.raw_keys(ref_table, ref.raw_columns[rule.source])
     return extra
+
+
+def _policy_versions() -> dict[int, str]:
+    """Year -> grouper version of the DRG policy file (a mapping may take a case's version from it)."""
+    book = get_policy()
+    return {year: book.for_year(year).grouper_version for year in book.years}
 
 
 def _check_and_write(
