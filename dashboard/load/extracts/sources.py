@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +114,27 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
+# what a damaged or mislabelled file raises while it is opened or read (a .xlsx that is not a zip archive,
+# a .parquet that is not Parquet, a gzip cut short)
+UNREADABLE = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, pa.ArrowException)
+
+
 def read_header(source: SourceFile) -> list[str]:
     """The file's column names, trimmed; an empty or duplicated name is an error people can fix."""
+    try:
+        return _read_header(source)
+    except UserFacingError:
+        raise
+    except UNREADABLE as exc:
+        raise UserFacingError("extract_unreadable", file=source.path.name, reason=_reason(exc)) from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _read_header(source: SourceFile) -> list[str]:
     if source.format == "csv":
         source.encoding = detect_encoding(source.path)
         with (
@@ -153,15 +173,20 @@ def read_batches(
     saying where it was: when ``source.malformed`` is not empty afterwards, the caller discards the batches
     and reads again with ``exact=True`` (row by row), so every row keeps its true number.
     """
-    if source.format == "xlsx":
-        yield from _xlsx_batches(source, progress)
-    elif source.format == "parquet":
-        yield from _parquet_batches(source, progress)
-    elif exact:
-        source.malformed.clear()
-        yield from _csv_rows(source, progress)
-    else:
-        yield from _csv_fast(source, progress)
+    try:
+        if source.format == "xlsx":
+            yield from _xlsx_batches(source, progress)
+        elif source.format == "parquet":
+            yield from _parquet_batches(source, progress)
+        elif exact:
+            source.malformed.clear()
+            yield from _csv_rows(source, progress)
+        else:
+            yield from _csv_fast(source, progress)
+    except UnicodeDecodeError:
+        raise UserFacingError("extract_bad_encoding", file=source.path.name) from None
+    except UNREADABLE as exc:
+        raise UserFacingError("extract_unreadable", file=source.path.name, reason=_reason(exc)) from None
 
 
 def _names(source: SourceFile) -> list[str]:
