@@ -528,3 +528,11 @@ def derived(derivation: str, sources: dict[str, Source], versions: dict[int, str
 
 def fact_inpatient_column(name: str) -> sa.Column:
     return metadata.tables["fact_inpatient"].c[name]
+
+
+def export_statement(table_name: str, path: str) -> str:
+    """``COPY`` a warehouse table to a CSV in the contract's layout (what a region's extract looks like):
+    the benchmark's input. ``path`` is a file the caller made, never input."""
+    names = ", ".join(c.name for c in metadata.tables[table_name].columns)
+    target = path.replace("'", "''")
+    return f"COPY (SELECT {names} FROM {table_name}) TO '{target}' (HEADER, DATEFORMAT '%Y-%m-%d')"
