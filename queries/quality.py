@@ -201,6 +201,8 @@ def _grid(view: View) -> PanelData:
     frame = frame.merge(
         _validity(view.database_url, table, threshold), how="left", on=["institution_id", "month"]
     )
+    # the share of a withheld cell would give its count back (quarantined / (loaded + quarantined))
+    frame.loc[frame["status"] == "withheld", "quarantined_share"] = np.nan
     frame["name"] = [
         get_catalog(view.database_url).name("institution", c, view.state.lang)
         for c in frame["institution_id"]

@@ -13,7 +13,11 @@ from dashboard.core.db import dispose_engines
 from tests.support import TEST_LAST_MONTH, TEST_SEED
 
 TESTS = Path(__file__).resolve().parent
-DEMO_FIXTURES = {"s_warehouse", "pg_s_warehouse"}  # each builds a demo warehouse (once per session)
+DEMO_FIXTURES = {
+    "s_warehouse",
+    "pg_s_warehouse",
+    "quality_warehouse",
+}  # each builds a demo warehouse (once per session)
 POSTGRES_FIXTURES = {"postgres_url", "pg_s_warehouse"}
 
 
@@ -27,6 +31,16 @@ def s_warehouse(tmp_path_factory) -> str:
     build_demo(url, scale="S", seed=TEST_SEED, last_month=TEST_LAST_MONTH)
     yield url
     dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def quality_warehouse(s_warehouse, tmp_path_factory):
+    """The S demo with its last month of visits loaded again with data-quality faults (see
+    ``tests.support.extracts.quality_warehouse``): (URL, institution by role)."""
+    from dashboard.core.db import duckdb_path, parse_database_url
+    from tests.support.extracts import quality_warehouse as build
+
+    return build(duckdb_path(parse_database_url(s_warehouse)), tmp_path_factory.mktemp("quality"))
 
 
 @pytest.fixture(scope="session")

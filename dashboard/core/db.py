@@ -128,12 +128,15 @@ def _start_watcher() -> None:
         return
 
     def watch() -> None:
-        while True:
-            time.sleep(WATCH_SECONDS)
-            try:
-                release_replaced_files()
-            except Exception:  # never let the watcher die of a transient stat or dispose error
-                logging.getLogger(__name__).debug("watcher", exc_info=True)
+        try:
+            while True:
+                time.sleep(WATCH_SECONDS)
+                try:
+                    release_replaced_files()
+                except Exception:  # never let the watcher die of a transient stat or dispose error
+                    logging.getLogger(__name__).debug("watcher", exc_info=True)
+        except SystemExit:  # a test server stopping its threads (dash.testing raises this in them)
+            return
 
     _watcher = threading.Thread(target=watch, name="warehouse-file-watcher", daemon=True)
     _watcher.start()

@@ -36,10 +36,11 @@ def id_cards(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def export_contract_layout(
-    warehouse: Path, folder: Path, tables=None, where: dict | None = None
+    warehouse: Path, folder: Path, tables=None, where: dict | None = None, keep_ids: bool = False
 ) -> dict[str, int]:
     """Write ``folder/<table>.csv`` for the contract tables of ``warehouse`` (or ``tables``); ``where`` may
-    restrict a table's rows (an SQL condition). Returns the rows written per table."""
+    restrict a table's rows (an SQL condition); ``keep_ids`` keeps the demo's (pseudonymous) patient ids
+    instead of ID-card numbers. Returns the rows written per table."""
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     counts = {}
@@ -51,6 +52,8 @@ def export_contract_layout(
             columns = [c.name for c in table.columns]
             select = ", ".join("i.id_card AS patient_id" if c == "patient_id" else f"t.{c}" for c in columns)
             join = " JOIN ids i USING (patient_id)" if table.name in PATIENT_TABLES else ""
+            if keep_ids:
+                select, join = ", ".join(f"t.{c}" for c in columns), ""
             condition = f" WHERE {where[table.name]}" if where and table.name in where else ""
             query = f"SELECT {select} FROM {table.name} t{join}{condition}"
             path = folder / f"{table.name}.csv"
@@ -143,3 +146,51 @@ def to_gzip(csv_path: Path) -> Path:
         shutil.copyfileobj(src, dst)
     csv_path.unlink()
     return target
+
+
+def quality_warehouse(demo: Path, folder: Path) -> tuple[str, dict[str, str]]:
+    """A copy of the demo whose last month of visits was loaded again (months mode) with faults a data
+    manager must see: one institution missing, one with 30% of its usual rows, one with 3 (withheld), one
+    with 6 rows quarantined and one with 2. Returns the warehouse URL and which institution is which."""
+    import shutil
+
+    import duckdb
+    import pandas as pd
+
+    from dashboard.load.extracts.run import LoadOptions, load_extracts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "quality.duckdb"
+    shutil.copyfile(demo, target)
+    con = duckdb.connect(str(demo), read_only=True)
+    last = con.execute("SELECT date_trunc('month', max(visit_date))::DATE FROM fact_visit").fetchone()[0]
+    con.close()
+    extract = folder / "extract"
+    export_contract_layout(
+        demo,
+        extract,
+        tables={"fact_visit"},
+        where={"fact_visit": f"visit_date >= DATE '{last}'"},
+        keep_ids=True,
+    )
+    path = extract / "fact_visit.csv"
+    visits = pd.read_csv(path, dtype=str, keep_default_na=False)
+    roles = {"missing": "I001", "low": "I002", "withheld": "I003", "quarantined": "I004", "few_bad": "I005"}
+    keep = visits[visits["institution_id"] != roles["missing"]]
+    low = visits[visits["institution_id"] == roles["low"]]
+    keep = keep[keep["institution_id"] != roles["low"]]
+    keep = pd.concat([keep, low.head(int(len(low) * 0.3))])
+    small = keep[keep["institution_id"] == roles["withheld"]].head(3)
+    keep = pd.concat([keep[keep["institution_id"] != roles["withheld"]], small])
+    bad = []
+    for code, n in ((roles["quarantined"], 6), (roles["few_bad"], 2)):
+        rows = visits[visits["institution_id"] == code].head(n).copy()
+        rows["visit_id"] = [str(990_000_000 + len(bad) * 10 + i) for i in range(n)]
+        rows["visit_type"] = "walk_in"
+        bad.append(rows)
+    pd.concat([keep, *bad]).to_csv(path, index=False)
+    url = f"duckdb:///{target}"
+    load_extracts(
+        LoadOptions(extract, url, mode="months", report_dir=folder / "report", ids_are_pseudonyms=True)
+    )
+    return url, roles

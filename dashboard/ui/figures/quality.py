@@ -58,7 +58,7 @@ def quality_grid(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure:
         go.Heatmap(
             z=z,
             x=months,
-            y=[names[c] for c in codes],
+            y=[_short(names[c]) for c in codes],
             text=text,
             texttemplate="%{text}",
             textfont={"size": 10},
@@ -75,9 +75,14 @@ def quality_grid(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure:
     )
     figure.update_layout(
         template=TEMPLATE,
-        height=max(260, 22 * len(codes) + 80),
+        height=max(150, 22 * len(codes) + 80),
         yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
         xaxis={"type": "category", "side": "top"},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return figure
+
+
+def _short(name: str, limit: int = 12) -> str:
+    """A long institution name cut for the axis (the hover gives it whole): the cells keep their width."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
