@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from dash import dcc
 
-from callbacks import chronic, districts, drg, referrals, settlement, visits
+from callbacks import chronic, districts, drg, quality, referrals, settlement, visits
 from callbacks.panels import render
 from dashboard.core.state import parse_query
 from dashboard.ui.words import t, tell
@@ -254,7 +254,7 @@ def view(url: str, query: str = "") -> View:
 
 def _panel_book() -> dict:
     book = {}
-    for module in (visits, referrals, chronic, drg, settlement, districts):
+    for module in (visits, referrals, chronic, drg, settlement, districts, quality):
         book.update(module.SPECS)
     return book
 

@@ -1,4 +1,4 @@
 """The demo warehouse: a believable city generated from a seed (see build.build_demo).
 
-May import: dashboard.core, queries.kpi.
+May import: dashboard.core, queries.kpi, queries.
 """
