@@ -114,6 +114,8 @@ def load_report(database_url: str, load_id: str) -> dict | None:
     """A load's report as it was written (report.json), or None for an unknown load."""
     statement = sa.select(load_log.c.report).where(load_log.c.load_id == load_id)
     with get_engine(database_url).connect() as conn:
+        if not sa.inspect(conn).has_table(load_log.name):
+            return None
         text = conn.execute(statement).scalar_one_or_none()
     return json.loads(text) if text else None
 
@@ -131,6 +133,10 @@ def coverage(database_url: str, table: str) -> pd.DataFrame:
             .where(c.c.table_name == table)
         )
         with get_engine(database_url).connect() as conn:
+            if not sa.inspect(conn).has_table(load_coverage.name):  # a warehouse built before the load log
+                return pd.DataFrame(
+                    columns=["institution_id", "month", "reason", "rows", "loaded_at", "load_id"]
+                )
             frame = pd.DataFrame(
                 conn.execute(statement).all(),
                 columns=["institution_id", "month", "reason", "rows", "loaded_at", "load_id"],

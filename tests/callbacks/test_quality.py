@@ -131,3 +131,29 @@ def test_downloads_never_hold_a_withheld_count(quality_warehouse):
     assert pd.isna(cell["count"]) and cell["status"] == "已隐藏（小数）"
     shown = frame[(frame["institution_id"] == roles["low"]) & (frame["month"] == last)].iloc[0]
     assert shown["count"] > 0
+
+
+def test_a_warehouse_built_before_the_load_log(s_warehouse, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from dashboard.core.db import duckdb_path, parse_database_url
+
+    path = tmp_path / "old.duckdb"
+    shutil.copyfile(duckdb_path(parse_database_url(s_warehouse)), path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE load_log")
+    con.execute("DROP TABLE load_coverage")
+    con.close()
+    url = f"duckdb:///{path}"
+    grid = q.grid(view(url, LAST))
+    assert grid.message is None and set(grid.frame["status"]) <= {
+        "ok",
+        "withheld",
+        "anomaly_low",
+        "anomaly_high",
+    }
+    assert grid.frame["quarantined_share"].isna().all()
+    assert q.loads(view(url, LAST)).frame.empty
+    assert q.reasons(view(url, LAST)).frame.empty
