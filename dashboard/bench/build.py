@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from dashboard.bench.process import run_measured
 from dashboard.core.db import dispose_engines
 from dashboard.load.demo.build import SCALES, parse_scale
 from queries.warehouse import warehouse_summary
@@ -23,15 +22,7 @@ TARGETS = {"S": (20.0, 4096.0), "M": (90.0, 4096.0), "L": (600.0, 4096.0)}  # se
 
 def _one_build(scale: str, url: str) -> tuple[float, float]:
     command = [sys.executable, "-m", "dashboard", "demo", "--scale", scale, "--database-url", url]
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"build {scale} failed: {proc.stderr.read().decode()[-500:]}")
-    proc.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    return run_measured(command, f"build {scale}")
 
 
 def run_build_benchmark(scales: list[str], repeat: int = 1, database_url: str | None = None) -> int:

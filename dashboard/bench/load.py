@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
 
+from dashboard.bench.process import run_measured
 from dashboard.core.schema import CONTRACT_TABLES
 from dashboard.load.demo.build import SCALES, parse_scale
 from queries.intake import MONTH_COLUMNS, export_statement
@@ -27,14 +26,7 @@ KEY = b"benchmark-pseudonym-key-not-for-use"
 
 
 def _run(command: list[str]) -> tuple[float, float]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command[2:4])} failed: {proc.stderr.read().decode()[-800:]}")
-    proc.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024
+    return run_measured(command, " ".join(command[2:4]))
 
 
 def _export(warehouse: Path, folder: Path, last_month_only: bool = False) -> int:
