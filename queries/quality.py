@@ -208,7 +208,7 @@ def _grid(view: View) -> PanelData:
         _validity(view.database_url, table, threshold), how="left", on=["institution_id", "month"]
     )
     # the share of a withheld cell would give its count back (quarantined / (loaded + quarantined))
-    frame.loc[frame["status"] == "withheld", "quarantined_share"] = np.nan
+    frame.loc[frame["status"] == "withheld", ["quarantined_share", "main_reason"]] = np.nan
     frame["name"] = [
         get_catalog(view.database_url).name("institution", c, view.state.lang)
         for c in frame["institution_id"]
@@ -222,6 +222,7 @@ def _grid(view: View) -> PanelData:
             "count",
             "withheld",
             "quarantined_share",
+            "main_reason",
             "loaded_at",
             "days_to_load",
         ]
@@ -271,7 +272,14 @@ def _validity(database_url: str, table: str, threshold: int) -> pd.DataFrame:
     cov = coverage(database_url, table)
     if cov.empty:
         return pd.DataFrame(
-            columns=["institution_id", "month", "quarantined_share", "loaded_at", "days_to_load"]
+            columns=[
+                "institution_id",
+                "month",
+                "quarantined_share",
+                "main_reason",
+                "loaded_at",
+                "days_to_load",
+            ]
         )
     cov = cov.assign(bad=np.where(cov["reason"] == "", 0, cov["rows"]))
     per = (
@@ -282,11 +290,16 @@ def _validity(database_url: str, table: str, threshold: int) -> pd.DataFrame:
     share = per["bad"] / per["rows"]
     # a handful of bad rows is not shown as a number: the share of 1–4 rows is said to be "a few"
     per["quarantined_share"] = np.where((per["bad"] == 0) | (per["bad"] >= threshold), share, np.nan)
+    # the reason most of a cell's quarantined rows had (their first reason), named only with its share
+    bad = cov[cov["reason"] != ""].sort_values(["rows", "reason"], ascending=[False, True])
+    top = bad.drop_duplicates(["institution_id", "month"])[["institution_id", "month", "reason"]]
+    per = per.merge(top.rename(columns={"reason": "main_reason"}), how="left", on=["institution_id", "month"])
+    per["main_reason"] = per["main_reason"].where(per["quarantined_share"].notna() & (per["bad"] > 0))
     per["loaded_at"] = pd.to_datetime(per["loaded_at"])
     ends = pd.to_datetime([month_end(m) for m in per["month"]])
     per["days_to_load"] = (per["loaded_at"].dt.normalize() - ends).dt.days
     per["loaded_at"] = per["loaded_at"].dt.strftime("%Y-%m-%d %H:%M")
-    return per[["institution_id", "month", "quarantined_share", "loaded_at", "days_to_load"]]
+    return per[["institution_id", "month", "quarantined_share", "main_reason", "loaded_at", "days_to_load"]]
 
 
 def institution_summary(view: View) -> PanelData:

@@ -63,6 +63,7 @@ def test_quarantined_shares_appear_only_for_enough_rows(quality_warehouse):
         assert math.isnan(six["quarantined_share"])
     else:
         assert six["quarantined_share"] == pytest.approx(6 / (six["count"] + 6))
+        assert six["main_reason"] == "bad_code:visit_type"
     # a share would give a withheld count back: none is shown
     assert frame.loc[frame["status"] == "withheld", "quarantined_share"].isna().all()
     assert math.isnan(_cell(frame, roles["few_bad"], last)["quarantined_share"])  # 2 rows: "a few"

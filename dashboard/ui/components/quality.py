@@ -46,6 +46,14 @@ def _td(text: str, numeric: bool = True) -> html.Td:
     return html.Td(text, className="text-end font-monospace" if numeric else "")
 
 
+def _reason(reason, lang: str) -> str:
+    """A reason code (bad_code:visit_type) in words: its kind named, the column as it is."""
+    if not isinstance(reason, str) or not reason:
+        return ""
+    kind, _, column = reason.partition(":")
+    return f"{label('quality_reason_kind', kind, lang)} {column}".strip()
+
+
 def summary_table(frame: pd.DataFrame, meta: dict, state: ViewState):
     """Institutions with their completeness, anomalies, quarantined share and days to load, each a link to
     its months; or, with an institution chosen, its months."""
@@ -56,6 +64,7 @@ def summary_table(frame: pd.DataFrame, meta: dict, state: ViewState):
             t("quality_status_head", lang),
             t("quality_rows", lang),
             t("quality_quarantined", lang),
+            t("quality_main_reason", lang),
             t("quality_loaded_at", lang),
             t("quality_days_to_load", lang),
         ]
@@ -66,6 +75,7 @@ def summary_table(frame: pd.DataFrame, meta: dict, state: ViewState):
                     html.Td(label("quality_status", r["status"], lang)),
                     _td(_count(r)),
                     _td(_share(r["quarantined_share"])),
+                    html.Td(_reason(r["main_reason"], lang), className="text-end small"),
                     _td(r["loaded_at"] if isinstance(r["loaded_at"], str) else "—"),
                     _td(_days(r["days_to_load"])),
                 ]

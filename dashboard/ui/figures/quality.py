@@ -42,6 +42,8 @@ def quality_grid(frame: pd.DataFrame, meta: dict, lang: str) -> go.Figure:
                 lines.append(f"{t('quality_rows', lang)}: {shown}")
             if pd.notna(share):
                 lines.append(f"{t('quality_quarantined', lang)}: {format_percent(share)}")
+            if isinstance(row.get("main_reason"), str):
+                lines.append(f"{t('quality_main_reason', lang)}: {row['main_reason']}")
             if pd.notna(row.get("days_to_load")):
                 lines.append(f"{t('quality_days_to_load', lang)}: {int(row['days_to_load'])}")
             hr.append("<br>".join(lines))
