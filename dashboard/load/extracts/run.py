@@ -326,6 +326,8 @@ def _check_and_write(
 ) -> None:
     table = planned.mapping.target
     started = time.perf_counter()
+    if planned.rows_staged >= 1_000_000:  # minutes at L: say what is going on
+        progress.line(f"{table}: checking {planned.rows_staged:,} rows")
     sources, joins, params = _sources(planned, report.ids_are_pseudonyms)
     con.execute(q.checked_statement(table, sources, joins, extra_keys=deferred), params)
     result = report.tables[table]
