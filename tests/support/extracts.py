@@ -42,7 +42,7 @@ def export_contract_layout(
     restrict a table's rows (an SQL condition); ``keep_ids`` keeps the demo's (pseudonymous) patient ids
     instead of ID-card numbers. Returns the rows written per table."""
     folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = _private_copy(warehouse, folder)
     counts = {}
     try:
         id_cards(con)
@@ -62,6 +62,20 @@ def export_contract_layout(
     finally:
         con.close()
     return counts
+
+
+def _private_copy(warehouse: Path, folder: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to a copy of ``warehouse``: the test session has the file itself open through its engine,
+    and DuckDB refuses a second connection to a file with another configuration in the same process. The copy
+    is deleted as soon as it is open (the connection keeps it readable)."""
+    import shutil
+    import uuid
+
+    copy = folder.parent / f".export-{uuid.uuid4().hex}.duckdb"
+    shutil.copyfile(warehouse, copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    copy.unlink()
+    return con
 
 
 def append_rows(path: Path, rows: list[dict], encoding: str = "utf-8") -> None:
@@ -154,7 +168,6 @@ def quality_warehouse(demo: Path, folder: Path) -> tuple[str, dict[str, str]]:
     with 6 rows quarantined and one with 2. Returns the warehouse URL and which institution is which."""
     import shutil
 
-    import duckdb
     import pandas as pd
 
     from dashboard.load.extracts.run import LoadOptions, load_extracts
@@ -162,7 +175,7 @@ def quality_warehouse(demo: Path, folder: Path) -> tuple[str, dict[str, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "quality.duckdb"
     shutil.copyfile(demo, target)
-    con = duckdb.connect(str(demo), read_only=True)
+    con = _private_copy(demo, folder)
     last = con.execute("SELECT date_trunc('month', max(visit_date))::DATE FROM fact_visit").fetchone()[0]
     con.close()
     extract = folder / "extract"
