@@ -1,7 +1,9 @@
 """The result cache: flask-caching, in-process by default, Redis when DASHBOARD_REDIS_URL is set.
 
 A cache that cannot be reached never stops an answer: the query runs uncached and the log says why (once a
-minute at most, so a Redis outage does not flood the log).
+minute at most, so a Redis outage does not flood the log). A Redis that accepts connections but never answers
+would cost every lookup its socket timeout: after a failure the cache is left alone for ``BREAK_SECONDS``
+(a circuit breaker), so a panel pays the timeout once, not on every lookup.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from flask_caching import Cache
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 24 * 3600  # keys carry the data version, so entries never go stale; this only bounds memory
+BREAK_SECONDS = 30.0
 cache = Cache()
-_state = {"app": None, "last_warning": 0.0, "errors": 0}
+_state = {"app": None, "last_warning": 0.0, "errors": 0, "open_until": 0.0}
 
 
 def cache_config(redis_url: str | None) -> dict:
@@ -35,6 +38,7 @@ def init_cache(server: Flask, redis_url: str | None) -> None:
     """Attach the cache to a Flask server (the Dash app's, or a bare one for the command line)."""
     cache.init_app(server, config=cache_config(redis_url))
     _state["app"] = server
+    _state["open_until"] = 0.0
 
 
 def standalone_cache(redis_url: str | None) -> Flask:
@@ -44,9 +48,14 @@ def standalone_cache(redis_url: str | None) -> Flask:
     return server
 
 
+def _broken() -> bool:
+    return time.monotonic() < _state["open_until"]
+
+
 def _warn(action: str, exc: Exception) -> None:
     _state["errors"] += 1
     now = time.monotonic()
+    _state["open_until"] = now + BREAK_SECONDS
     if now - _state["last_warning"] > 60:
         _state["last_warning"] = now
         log.warning("result cache unavailable (%s: %s); answering uncached", action, exc)
@@ -54,7 +63,7 @@ def _warn(action: str, exc: Exception) -> None:
 
 def cache_get(key: str):
     """The cached value, or None when absent or when the cache cannot be reached."""
-    if _state["app"] is None:
+    if _state["app"] is None or _broken():
         return None
     try:
         with _state["app"].app_context():
@@ -65,7 +74,7 @@ def cache_get(key: str):
 
 
 def cache_set(key: str, value) -> None:
-    if _state["app"] is None:
+    if _state["app"] is None or _broken():
         return
     try:
         with _state["app"].app_context():

@@ -204,3 +204,33 @@ def test_concurrent_equal_requests_run_one_query(s_warehouse, counting_fetch):
         thread.join()
     assert len(results) == 4 and all(r.equals(results[0]) for r in results)
     assert len(counting_fetch) == 1
+
+
+def test_a_redis_that_never_answers_costs_one_timeout_not_one_per_lookup(s_warehouse):
+    """A socket that accepts connections (the kernel's backlog does) but never replies: the first lookup
+    waits for its timeout, then the breaker answers uncached at once until it closes again."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    port = silent.getsockname()[1]
+    try:
+        standalone_cache(f"redis://127.0.0.1:{port}/0")
+        started = time.perf_counter()
+        assert cache_module.cache_get("k1") is None
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        for i in range(50):
+            assert cache_module.cache_get(f"k{i}") is None
+            cache_module.cache_set(f"k{i}", i)
+        rest = time.perf_counter() - started
+        assert 0.3 < first < 3 and rest < 0.1, (first, rest)
+        cache_module._state["open_until"] = 0.0  # the breaker closes after BREAK_SECONDS: it tries again
+        started = time.perf_counter()
+        assert cache_module.cache_get("k1") is None
+        assert time.perf_counter() - started > 0.3
+    finally:
+        silent.close()
+        standalone_cache(None)
