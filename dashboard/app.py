@@ -17,6 +17,7 @@ from dashboard.core.cache import init_cache
 from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import PROJECT_ROOT
 from dashboard.core.settings import Settings
+from dashboard.guard import protect
 from dashboard.ui import ids
 from dashboard.ui.components.shell import header
 from dashboard.ui.words import t
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.add_url_rule("/healthz", "healthz", _health(settings))
     register_all(app, settings)
     check_panels(app, panels_laid_out(dash.page_registry.values()))
+    protect(app)
     return app
 
 

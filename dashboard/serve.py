@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from dashboard.app import create_app
 from dashboard.core.db import check_warehouse, create_engine, duckdb_path, parse_database_url
 from dashboard.core.errors import UserFacingError
 from dashboard.core.settings import DEFAULT_DATABASE_URL, Settings
+from dashboard.guard import MAX_REQUEST_BYTES
 from dashboard.load.demo.build import build_demo, terminal_progress
 from dashboard.ui.words import tell
 from queries.warehouse import data_as_of
 
 log = logging.getLogger(__name__)
+
+THREADS = 8
 
 
 def ensure_warehouse(settings: Settings, build_missing: bool) -> dict[str, str]:
@@ -51,4 +55,27 @@ def main() -> None:
         f"data {meta.get('period_start')} to {meta.get('period_end')} · serving http://{settings.host}:{settings.port}/",
         file=sys.stderr,
     )
-    app.run(host=settings.host, port=settings.port, debug=False)
+    if os.environ.get("DASHBOARD_DEV_SERVER") == "1":  # Flask's development server: never in service
+        app.run(host=settings.host, port=settings.port, debug=False)
+        return
+    serve_production(app.server, settings)
+
+
+def serve_production(server, settings: Settings) -> None:
+    """Serve with waitress: a production WSGI server of pure Python, one process with a pool of threads.
+
+    One process suits the embedded warehouse: its threads share the read-only DuckDB engine and the
+    in-process result cache. For several processes (gunicorn 'app:server' -w N), set DASHBOARD_REDIS_URL so
+    they share one cache.
+    """
+    from waitress import serve
+
+    serve(
+        server,
+        host=settings.host,
+        port=settings.port,
+        threads=THREADS,
+        ident="",  # no "Server: waitress" (nor any version) in the responses
+        max_request_body_size=MAX_REQUEST_BYTES,
+        clear_untrusted_proxy_headers=True,
+    )
