@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ import pandas as pd
 
 from dashboard.core.cache import cache_get, cache_set
 from dashboard.core.db import get_engine
+from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import PROJECT_ROOT, REFERENCE_DIR
 from dashboard.core.policy import PolicyError, get_policy
 from queries.kpi.builder import Plan, Request, build_plan
@@ -93,6 +95,31 @@ _in_flight: dict[str, threading.Event] = {}
 _in_flight_lock = threading.Lock()
 
 
+def _heavy_limit() -> int:
+    """How many uncached computations may run at once (``DASHBOARD_HEAVY_REQUESTS``, default 4): beyond that
+    a request waits its turn, so a burst of new views cannot take every thread and the database at once."""
+    text = os.environ.get("DASHBOARD_HEAVY_REQUESTS", "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else 4
+
+
+HEAVY_WAIT_SECONDS = 60.0
+_heavy = threading.BoundedSemaphore(_heavy_limit())
+_holding = threading.local()  # set while this thread's computation holds a slot (nested ones share it)
+
+
+def _bounded(compute: Callable):
+    if getattr(_holding, "slot", False):
+        return compute()  # a part of a computation that already holds a slot
+    if not _heavy.acquire(timeout=HEAVY_WAIT_SECONDS):
+        raise UserFacingError("server_busy")
+    _holding.slot = True
+    try:
+        return compute()
+    finally:
+        _holding.slot = False
+        _heavy.release()
+
+
 def cached(key: str, compute: Callable):
     """The cached value of ``key``, computed once. When several threads ask at once (a page's callbacks, two
     viewers of the same view) one computes and the others wait for its result instead of running it again."""
@@ -108,9 +135,9 @@ def cached(key: str, compute: Callable):
         value = cache_get(key)
         if value is not None:
             return value
-        return compute()  # the other thread failed, or no cache is configured
+        return _bounded(compute)  # the other thread failed, or no cache is configured
     try:
-        value = compute()
+        value = _bounded(compute)
         cache_set(key, value)
         return value
     finally:
@@ -120,8 +147,18 @@ def cached(key: str, compute: Callable):
 
 def parallel(function, items) -> list:
     """``function`` over ``items`` on a few threads: the engine releases the GIL while it queries."""
+    holding = getattr(_holding, "slot", False)
+
+    def part(item):
+        # the workers compute parts of this thread's computation: they share its slot
+        _holding.slot = holding
+        try:
+            return function(item)
+        finally:
+            _holding.slot = False
+
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(function, items))
+        return list(pool.map(part, items))
 
 
 def fetch(plan: Plan, database_url: str) -> pd.DataFrame:

@@ -11,10 +11,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from dashboard.core.errors import WarehouseIncomplete, WarehouseUnavailable
+from dashboard.core.errors import QueryTooLong, WarehouseIncomplete, WarehouseUnavailable
 from dashboard.core.schema import CONTRACT_TABLES, warehouse_meta
 
 SUPPORTED_BACKENDS = ("duckdb", "postgresql")
+DEFAULT_QUERY_SECONDS = 60.0
 BUILD_COMPLETE_KEY = "build_status"
 BUILD_COMPLETE_VALUE = "complete"
 
@@ -53,6 +54,62 @@ def duckdb_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+def query_seconds() -> float:
+    """The longest a query of the app may run (``DASHBOARD_QUERY_SECONDS``, default 60): a request that would
+    take longer gets a message instead of holding a thread and the database for ever."""
+    text = os.environ.get("DASHBOARD_QUERY_SECONDS", "").strip()
+    try:
+        return float(text) if text else DEFAULT_QUERY_SECONDS
+    except ValueError:
+        return DEFAULT_QUERY_SECONDS
+
+
+def limit_query_time(engine: Engine, seconds: float) -> Engine:
+    """Stop any statement of ``engine`` that runs longer than ``seconds`` and raise QueryTooLong instead.
+
+    PostgreSQL does it itself (``statement_timeout``, set per connection); DuckDB has no such setting, so a
+    timer interrupts the connection that runs the statement.
+    """
+    if engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "connect")
+        def _timeout(dbapi_connection, _record):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(seconds * 1000)}")
+            dbapi_connection.commit()
+
+    else:
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _start(conn, _cursor, _statement, _parameters, context, _executemany):
+            duck = conn.connection.driver_connection
+            context._query_timer = threading.Timer(seconds, _interrupt, (duck, context))
+            context._query_timer.daemon = True
+            context._query_timer.start()
+
+        @sa.event.listens_for(engine, "after_cursor_execute")
+        def _stop(_conn, _cursor, _statement, _parameters, context, _executemany):
+            context._query_timer.cancel()
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _too_long(context):
+        timer = getattr(context.execution_context, "_query_timer", None)
+        if timer is not None:
+            timer.cancel()
+        interrupted = getattr(context.execution_context, "_interrupted", False)
+        cancelled = "canceling statement due to statement timeout" in str(context.original_exception)
+        if interrupted or cancelled:
+            return QueryTooLong("query_too_long", seconds=int(seconds))
+        return None
+
+    return engine
+
+
+def _interrupt(duck, context) -> None:
+    context._interrupted = True
+    duck.interrupt()
+
+
 def create_engine(url: str | URL, *, read_only: bool = True) -> Engine:
     """Create a new engine (not shared). DuckDB files are opened read-only unless asked otherwise.
 
@@ -89,7 +146,7 @@ def get_engine(url: str) -> Engine:
             engine.dispose()
             engine = None
         if engine is None:
-            engine = create_engine(url, read_only=True)
+            engine = limit_query_time(create_engine(url, read_only=True), query_seconds())
             _engines[key] = engine
             _opened[key] = identity
         _start_watcher()

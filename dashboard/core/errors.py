@@ -28,3 +28,7 @@ class WarehouseUnavailable(UserFacingError):
 
 class WarehouseIncomplete(UserFacingError):
     """The warehouse opens but does not hold the complete contract (a half-written or foreign file)."""
+
+
+class QueryTooLong(UserFacingError):
+    """A query ran past the deployment's time limit (``DASHBOARD_QUERY_SECONDS``) and was stopped."""

@@ -234,3 +234,43 @@ def test_a_redis_that_never_answers_costs_one_timeout_not_one_per_lookup(s_wareh
     finally:
         silent.close()
         standalone_cache(None)
+
+
+def test_uncached_computations_wait_for_a_free_slot(monkeypatch):
+    """At most DASHBOARD_HEAVY_REQUESTS computations run at once; parts of one (nested cached values, its
+    parallel workers) share its slot, so nothing deadlocks."""
+    import threading
+    import time
+
+    from queries import sums
+
+    monkeypatch.setattr(sums, "_heavy", threading.BoundedSemaphore(2))
+    standalone_cache(None)
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def slow(tag):
+        def compute():
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.2)
+            inner = sums.cached(f"inner:{tag}", lambda: 1)  # nested: shares the slot
+            parts = sums.parallel(lambda i: sums.cached(f"part:{tag}:{i}", lambda: i), range(3))
+            with lock:
+                running[0] -= 1
+            return inner + sum(parts)
+
+        return compute
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda t=t: results.append(sums.cached(f"outer:{t}", slow(t))))
+        for t in range(6)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [4] * 6 and peak[0] == 2
+    assert time.perf_counter() - started >= 0.55  # three rounds of two
