@@ -8,5 +8,5 @@ components, exports; never queries), ``load`` (writing a warehouse: writer, atom
 demo generator) and ``bench`` (benchmarks, reached only from the command line). ``queries`` (the only SQL),
 ``callbacks`` and ``pages`` sit beside this package.
 
-May import: dashboard.core, queries.kpi, queries, dashboard.ui, dashboard.load, pages, callbacks, dashboard.bench.
+May import: dashboard.core, queries.kpi, queries, dashboard.ui, dashboard.load, dashboard.accounts, pages, callbacks, dashboard.bench.
 """

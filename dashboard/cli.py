@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard demo|check|kpi|load|bench|bench-ui|bench-build|bench-load``. Errors are one line (in
+"""Command line: ``python -m dashboard demo|check|kpi|load|users|bench|bench-ui|bench-build|bench-load``. Errors are one line (in
 English, for the scripts that read them), never a traceback. It may import lazily, to start fast."""
 
 from __future__ import annotations
@@ -87,6 +87,24 @@ def _parser() -> argparse.ArgumentParser:
         "--max-reject-share", type=float, default=0.05, help="refuse above this share per table"
     )
 
+    users = sub.add_parser("users", help="the app's users: add, list, disable, set-password")
+    users_sub = users.add_subparsers(dest="users_command", required=True, parser_class=_OneLineParser)
+    add = users_sub.add_parser("add", help="add a user with a role and, for some roles, a scope")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, help="admin, city, district, consortium, insurance, hospital")
+    add.add_argument("--scope", default=None, help="district=CODE, consortium=ID or institution=ID")
+    add.add_argument("--email", default=None)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--database-url", default=None, help="the warehouse the scope is checked against")
+    users_sub.add_parser("list", help="list the users")
+    disable = users_sub.add_parser("disable", help="disable a user (kept for the audit trail)")
+    disable.add_argument("username")
+    password = users_sub.add_parser("set-password", help="set a user's password")
+    password.add_argument("username")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
     lbench = sub.add_parser("bench-load", help="time a load of the demo's extracts at M and L")
     lbench.add_argument("--scales", nargs="+", default=["M", "L"])
     lbench.add_argument("--work-dir", default=None, help="scratch folder (default: a temporary one)")
@@ -117,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return _kpi(args)
         if args.command == "load":
             return _load(args)
+        if args.command == "users":
+            return _users(args)
         if args.command == "bench-load":
             from dashboard.bench.load import run_load_benchmark
 
@@ -189,6 +209,52 @@ def _load(args) -> int:
         f"read; report in {report.report_dir}"
     )
     return 0
+
+
+def _users(args) -> int:
+    from dashboard.accounts import store
+
+    engine = store.app_engine()
+    try:
+        if args.users_command == "list":
+            for user in store.list_users(engine):
+                state = "disabled" if user.disabled else "active"
+                print(f"{user.username}\t{user.role}\t{user.scope_label}\t{user.email or ''}\t{state}")
+            return 0
+        if args.users_command == "disable":
+            store.disable_user(engine, args.username)
+            print(f"user {args.username} disabled")
+            return 0
+        secret = _password_from_stdin(args)
+        if args.users_command == "set-password":
+            store.set_password(engine, args.username, secret)
+            print(f"password of {args.username} set")
+            return 0
+        settings = Settings.from_env(database_url=args.database_url)
+        user = store.add_user(
+            engine, args.username, args.role, args.scope, args.email, secret, _scope_checker(settings)
+        )
+        print(f"user {user.username} added: {user.role}, {user.scope_label}")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _password_from_stdin(args) -> str:
+    if not args.password_stdin:
+        raise UserFacingError("password_stdin_required")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _scope_checker(settings: Settings):
+    """A scope must name a unit of the warehouse: a typo would give a user an empty dashboard."""
+
+    def known(kind: str, code: str) -> bool:
+        from queries.kpi.catalog import get_catalog
+
+        return get_catalog(settings.database_url).knows(kind, code)
+
+    return known
 
 
 def _check(args) -> int:

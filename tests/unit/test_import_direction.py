@@ -18,6 +18,7 @@ MAY_IMPORT = {
     "queries": {"dashboard.core", "queries.kpi"},
     "dashboard.ui": {"dashboard.core"},
     "dashboard.load": {"dashboard.core", "queries.kpi", "queries"},
+    "dashboard.accounts": {"dashboard.core"},
     "pages": {"dashboard.core", "dashboard.ui"},
     "callbacks": {"dashboard.core", "dashboard.ui", "queries"},
     "dashboard.bench": {"dashboard.core", "queries.kpi", "queries", "dashboard.load"},
@@ -28,6 +29,7 @@ MAY_IMPORT = {
         "queries",
         "dashboard.ui",
         "dashboard.load",
+        "dashboard.accounts",
         "pages",
         "callbacks",
         "dashboard.bench",
@@ -35,7 +37,7 @@ MAY_IMPORT = {
     "app": {"dashboard"},
 }
 LAZY_IMPORTS_ALLOWED = {"dashboard/cli.py"}
-NEVER_DASH = ("dashboard.core", "queries.kpi", "queries", "dashboard.load")
+NEVER_DASH = ("dashboard.core", "queries.kpi", "queries", "dashboard.load", "dashboard.accounts")
 
 
 def _layer(module: str) -> str | None:
