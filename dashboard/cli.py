@@ -187,11 +187,18 @@ def _demo(args) -> int:
 
 
 def _load(args) -> int:
+    import signal
     from pathlib import Path
 
     from dashboard.load.extracts.progress import Progress
     from dashboard.load.extracts.run import LoadOptions, load_extracts
 
+    def stop(
+        _signum, _frame
+    ):  # `kill` stops a load as Ctrl-C does: scratch files removed, warehouse unchanged
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     settings = Settings.from_env(database_url=args.database_url)
     options = LoadOptions(
         source_dir=Path(args.source_dir),

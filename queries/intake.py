@@ -34,6 +34,21 @@ from dashboard.core.reference import (
 )
 from dashboard.core.schema import CONTRACT_TABLES, metadata
 
+# Dates outside these are typing errors (0000-01-01, 9999-12-31); event dates also cannot lie in the future.
+FIRST_DATE, LAST_DATE = "1900-01-01", "2100-12-31"
+EVENT_DATES = (
+    "visit_date",
+    "admit_date",
+    "discharge_date",
+    "referral_date",
+    "completed_date",
+    "followup_date",
+    "registered_date",
+)
+# a resident identity card number (15 digits, or 17 and a check character): never a pseudonym
+ID_NUMBER = "\\d{15}|\\d{17}[0-9Xx]"
+# what trimming removes from a value: spaces, tabs, line ends and the ideographic space of Chinese text
+TRIMMED = " \t\r\n\u3000"
 # Excel stores a date as days since 1899-12-30; five digits cover 1982–2173, never a YYYYMMDD date.
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M")
 EXCEL_EPOCH = "1899-12-30"
@@ -80,7 +95,8 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("fact_capitation", "year"): (1990, 2100),
     ("kpi_target", "year"): (1990, 2100),
     ("dim_institution", "beds"): (0, 100_000),
-    ("dim_drg", "weight"): (0, 1000),
+    ("dim_drg", "weight"): (0.0001, 1000),
+    ("fact_capitation", "contracted_insured"): (0, 100_000_000),
 }
 MONEY_NOT_NEGATIVE = {
     "fact_visit": ("total_cost", "insurance_paid", "drug_cost"),
@@ -207,6 +223,7 @@ def checked_statement(
     joins: str = "",
     *,
     extra_keys: dict[tuple[str, str], str] | None = None,
+    raw_ids_refused: bool = False,
 ) -> str:
     """``CREATE TABLE stage.checked_<table>``: per raw row its line, the source texts, the typed contract
     columns and ``reason`` (the failed checks joined by ';', '' for a good row). References are checked
@@ -216,6 +233,8 @@ def checked_statement(
         table_name: a contract table.
         sources: the source of every contract column (absent columns are NULL).
         joins: joins the source expressions need (the pseudonym table), written by the loader.
+        raw_ids_refused: the extract says its ids are pseudonyms already: one that looks like an ID-card
+            number is refused (``not_a_pseudonym``), never stored.
         extra_keys: references also satisfied by keys of the same extract not yet loaded
             (``DEFERRED_REFERENCES``): (table, column) -> a SELECT of those keys.
     """
@@ -248,6 +267,19 @@ def checked_statement(
             checks.append((f"out_of_range:{c.name}", f"{c.name} NOT BETWEEN {bounds[0]} AND {bounds[1]}"))
         if c.name in MONEY_NOT_NEGATIVE.get(table_name, ()):
             checks.append((f"out_of_range:{c.name}", f"{c.name} < 0"))
+        if _kind(c) == "date":
+            # an event cannot have happened after the load; no date lies outside FIRST_DATE … LAST_DATE
+            last = (
+                f"least(DATE '{LAST_DATE}', current_date + 1)"
+                if c.name in EVENT_DATES
+                else f"DATE '{LAST_DATE}'"
+            )
+            checks.append((f"out_of_range:{c.name}", f"{c.name} NOT BETWEEN DATE '{FIRST_DATE}' AND {last}"))
+        if isinstance(c.type, sa.Integer) and not isinstance(c.type, sa.BigInteger) and not bounds:
+            # the column's 32-bit type: a larger number would stop the insert, not be refused
+            checks.append((f"out_of_range:{c.name}", f"{c.name} NOT BETWEEN -2147483648 AND 2147483647"))
+        if c.name == "patient_id" and raw_ids_refused:
+            checks.append((f"not_a_pseudonym:{c.name}", f"regexp_full_match(_s_{c.name}, '{ID_NUMBER}')"))
     for name, condition in CONSISTENCY.get(table_name, ()):
         checks.append((f"inconsistent:{name}", condition))
     for constraint in table.foreign_key_constraints:
@@ -330,7 +362,7 @@ def existing_key_statement(table_name: str) -> str:
 
 def source_text(raw_column: str) -> str:
     """A raw column's text: trimmed, NULL when empty."""
-    return f"NULLIF(trim(r.{raw_column}), '')"
+    return f"NULLIF(trim(r.{raw_column}, '{TRIMMED}'), '')"
 
 
 def numeric_key(text: str) -> str:
@@ -351,17 +383,18 @@ def translated(text: str, codes: list[tuple[str, str]]) -> str:
 def identifier_values(raw_table: str, raw_column: str) -> str:
     """The distinct identifiers of a raw column, normalised as they are hashed (trimmed, upper case)."""
     return (
-        f"SELECT DISTINCT upper(trim({raw_column})) AS raw FROM stage.{raw_table} "
-        f"WHERE trim({raw_column}) <> ''"
+        f"SELECT DISTINCT upper(trim({raw_column}, '{TRIMMED}')) AS raw FROM stage.{raw_table} "
+        f"WHERE trim({raw_column}, '{TRIMMED}') <> ''"
     )
 
 
 def months_in_extract(table_name: str) -> str:
-    """The months a fact table's good rows fall in (what a months-mode load replaces)."""
+    """The months a fact table's good rows fall in (what a months-mode load replaces): a month only a refused
+    row names is not replaced, or its rows would be deleted for nothing."""
     column = MONTH_COLUMNS[table_name]
     return (
         f"SELECT DISTINCT date_trunc('month', {column})::DATE AS month FROM stage.checked_{table_name} "
-        f"WHERE {column} IS NOT NULL ORDER BY month"
+        f"WHERE {column} IS NOT NULL AND reason = '' ORDER BY month"
     )
 
 
@@ -452,12 +485,15 @@ def required_absent(table_name: str, mapped: dict) -> list[str]:
 
 
 def pseudonym_join(alias: str, raw_column: str) -> str:
-    return f"LEFT JOIN stage.pseudonyms {alias} ON {alias}.raw = upper(trim(r.{raw_column}))"
+    return f"LEFT JOIN stage.pseudonyms {alias} ON {alias}.raw = upper(trim(r.{raw_column}, '{TRIMMED}'))"
 
 
 def raw_keys(raw_table: str, raw_column: str) -> str:
     """The keys a table of the extract holds, before its own checks (see ``DEFERRED_REFERENCES``)."""
-    return f"SELECT NULLIF(trim({raw_column}), '') FROM stage.raw_{raw_table} WHERE trim({raw_column}) <> ''"
+    return (
+        f"SELECT NULLIF(trim({raw_column}, '{TRIMMED}'), '') FROM stage.raw_{raw_table} "
+        f"WHERE trim({raw_column}, '{TRIMMED}') <> ''"
+    )
 
 
 def data_period() -> str:
@@ -536,3 +572,7 @@ def export_statement(table_name: str, path: str) -> str:
     names = ", ".join(c.name for c in metadata.tables[table_name].columns)
     target = path.replace("'", "''")
     return f"COPY (SELECT {names} FROM {table_name}) TO '{target}' (HEADER, DATEFORMAT '%Y-%m-%d')"
+
+
+def has_rows(table_name: str) -> str:
+    return f"SELECT 1 FROM {metadata.tables[table_name].name} LIMIT 1"

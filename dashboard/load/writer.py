@@ -48,7 +48,7 @@ class WarehouseWriter:
         raw.execute("SET preserve_insertion_order=true")
         raw.execute("SET enable_progress_bar=false")
         tmp = path.parent / f"{path.name}.tmp"
-        raw.execute(f"SET temp_directory='{tmp}'")
+        raw.execute(f"SET temp_directory='{str(tmp).replace(chr(39), chr(39) * 2)}'")
         present = set() if create else set(sa.inspect(self.conn).get_table_names())
         for table in ALL_TABLES:
             if table.name not in present:

@@ -143,7 +143,7 @@ def test_every_row_is_accounted_for(loaded):
     for table, result in report["tables"].items():
         assert result["rows_read"] == result["rows_loaded"] + result["rows_quarantined"], table
         assert result["rows_quarantined"] == len(expected.get(table, [])), table
-    assert report["ignored_files"] == ["readme.csv"]
+    assert report["ignored_files"] == ["notes.txt", "readme.csv"]  # every file not read is named
     assert report["tables"]["fact_inpatient"]["encoding"] == "gb18030"
     assert report["tables"]["fact_visit"]["encoding"] == "utf-8-sig"
 

@@ -141,7 +141,7 @@ def test_files_that_cannot_be_read_or_used(folder, target, key, tmp_path):
     refused(load(str(folder), *args), "dim_district.xlsx cannot be read")
     (folder / "dim_district.xlsx").unlink()
     (folder / "dim_district.csv").write_bytes(b"district_code,district_code\n1,2\n")
-    refused(load(str(folder), *args), "district_code is empty or repeated")
+    refused(load(str(folder), *args), "column 2 of the header is empty or repeated")
     (folder / "dim_district.csv").write_text(
         "district_code,district_name,city_name,urban_rural\n1,a,b,urban\n", encoding="utf-8"
     )

@@ -39,7 +39,11 @@ PERSON_COLUMNS = ("patient_id",)
 
 
 TRANSFORMS = ("icd10",)
-DERIVATIONS = ("length_of_stay", "policy_grouper_version")
+DERIVED_COLUMNS = {
+    "length_of_stay": ("fact_inpatient", "los_days"),
+    "policy_grouper_version": ("fact_inpatient", "grouper_version"),
+}
+DERIVATIONS = tuple(DERIVED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,11 @@ def load_mapping(path: Path) -> Mapping:
     tables = []
     for number, entry in enumerate(entries, start=1):
         where = f"[[table]] {number}"
+        if not isinstance(entry, dict):
+            raise bad(f"{where}: expected a table of keys (target, file, columns …)")
+        for part in ("columns", "codes"):
+            if not isinstance(entry.get(part, {}), dict):
+                raise bad(f"{where}: '{part}' must be a table")
         target = entry.get("target")
         if target not in CONTRACT_NAMES:
             raise bad(f"{where}: target '{target}' is not a contract table")
@@ -130,6 +139,11 @@ def load_mapping(path: Path) -> Mapping:
             if column not in known:
                 raise bad(f"{where}: '{column}' is not a column of {target}")
             columns[column] = _rule(rule, f"{where}.columns.{column}", bad)
+            derive = columns[column].derive
+            if derive is not None and DERIVED_COLUMNS[derive] != (target, column):
+                raise bad(
+                    f"{where}.columns.{column}: '{derive}' gives {'.'.join(DERIVED_COLUMNS[derive])} only"
+                )
         codes = {}
         for column, pairs in (entry.get("codes") or {}).items():
             if column not in columns or columns[column].source is None:
@@ -178,6 +192,9 @@ def _rule(rule, where: str, bad) -> ColumnRule:
                 raise bad(f"{where}: '{name}' must name a source column")
         if derive is not None and derive not in DERIVATIONS:
             raise bad(f"{where}: derive must be one of {list(DERIVATIONS)}")
+        for flag in ("key", "optional"):
+            if not isinstance(rule.get(flag, False), bool):
+                raise bad(f"{where}: '{flag}' is true or false (without quotes)")
         transform = rule.get("transform")
         if transform is not None and transform not in TRANSFORMS:
             raise bad(f"{where}: transform must be one of {list(TRANSFORMS)}")

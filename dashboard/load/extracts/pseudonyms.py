@@ -22,7 +22,8 @@ def read_key(path: str | None) -> bytes | None:
     if path is None:
         return None
     try:
-        key = Path(path).read_bytes().strip()
+        # a key written with a text editor ends with a line break; any other byte is part of the key
+        key = Path(path).read_bytes().rstrip(b"\r\n")
     except OSError as exc:
         raise UserFacingError(
             "pseudonym_key_unreadable", path=str(path), reason=exc.strerror or str(exc)

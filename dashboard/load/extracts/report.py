@@ -72,6 +72,12 @@ class LoadReport:
         self.refusal = {"key": error.key, "params": {k: _plain(v) for k, v in error.params.items()}}
         self.finished_at = dt.datetime.now(dt.UTC)
 
+    def fail(self, error: BaseException) -> None:
+        """An unexpected failure or an interruption: recorded without its message (it may quote data)."""
+        self.status = "failed" if isinstance(error, Exception) else "interrupted"
+        self.refusal = {"key": "unexpected", "params": {"error": type(error).__name__}}
+        self.finished_at = dt.datetime.now(dt.UTC)
+
     def finish(self) -> None:
         if self.status == "running":
             self.status = "loaded"

@@ -92,6 +92,8 @@ def load_extracts(options: LoadOptions, progress: Progress | None = None) -> Loa
     key = read_key(options.key_file)
     if key is None and not options.ids_are_pseudonyms:
         raise LoadRefused("pseudonym_key_required")
+    if key is not None and options.ids_are_pseudonyms:
+        raise LoadRefused("ids_flag_with_key")  # which of the two is meant? never guess with identities
     mapping = load_mapping(Path(options.mapping_path)) if options.mapping_path else None
     started = dt.datetime.now(dt.UTC)
     load_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
@@ -127,6 +129,10 @@ def load_extracts(options: LoadOptions, progress: Progress | None = None) -> Loa
         if isinstance(exc, LoadRefused):
             raise
         raise LoadRefused(exc.key, **exc.params) from None
+    except BaseException as exc:  # a bug or an interruption: the report still says what happened
+        report.fail(exc)
+        report.write()
+        raise
     report.finish()
     report.write()
     return report
@@ -140,6 +146,8 @@ def _plan(source_dir: Path, mapping: Mapping | None, report: LoadReport) -> list
     for table in q.TABLE_ORDER:
         entry = mapped.get(table)
         source = find_file(source_dir, entry.file if entry else table)
+        if source is None and entry is not None:
+            raise UserFacingError("mapped_file_missing", file=entry.file, table=table)
         if source is None:
             continue
         header = read_header(source)
@@ -147,7 +155,11 @@ def _plan(source_dir: Path, mapping: Mapping | None, report: LoadReport) -> list
         missing = [h for h in entry.required_headers() if h not in header]
         if missing:
             raise UserFacingError("extract_missing_columns", file=source.path.name, columns=tuple(missing))
-        entry.columns = {c: r for c, r in entry.columns.items() if r.source is None or r.source in header}
+        entry.columns = {
+            c: r
+            for c, r in entry.columns.items()
+            if (r.source is None or r.source in header) and (r.minus is None or r.minus in header)
+        }
         absent = q.required_absent(table, entry.columns)
         if absent:
             raise UserFacingError("extract_missing_columns", file=source.path.name, columns=tuple(absent))
@@ -179,11 +191,15 @@ def _build(scratch: Path, plan, options: LoadOptions, key, report: LoadReport, p
         missing = [t for t in q.REQUIRED_IN_REPLACE if t not in supplied]
         if missing:
             raise UserFacingError("load_missing_tables", tables=tuple(missing))
+        emptied = [t for t in _tables_with_rows(options.database_url) if t not in supplied]
+        if emptied:
+            # a replace load without a file for a table the warehouse in service holds would empty it
+            raise UserFacingError("load_would_empty", tables=tuple(emptied))
     writer = WarehouseWriter(scratch, create=not months_mode)
     try:
         con = writer.conn.connection.driver_connection
         with _stage(scratch) as stage_path:
-            con.execute(f"ATTACH '{stage_path}' AS stage")
+            con.execute(f"ATTACH '{_quoted(stage_path)}' AS stage")
             try:
                 _stage_files(con, plan, progress)
                 _pseudonymise(con, plan, key, options.ids_are_pseudonyms)
@@ -207,9 +223,36 @@ def _build(scratch: Path, plan, options: LoadOptions, key, report: LoadReport, p
         writer.close()
 
 
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _tables_with_rows(database_url: str) -> list[str]:
+    """The fact tables of the warehouse in service that hold rows (none when there is no warehouse)."""
+    try:
+        engine = create_engine(database_url, read_only=True)
+    except UserFacingError:
+        return []
+    try:
+        with engine.connect() as conn:
+            present = set(sa.inspect(conn).get_table_names())
+            return [
+                t
+                for t in q.MONTHLY_TABLES
+                if t in present and conn.execute(sa.text(q.has_rows(t))).first() is not None
+            ]
+    except sa.exc.SQLAlchemyError:
+        return []
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def _stage(scratch: Path) -> Iterator[Path]:
-    """A scratch database beside the new warehouse (same disk) for the raw text; removed afterwards."""
+    """A scratch database beside the new warehouse (same disk) for the raw text; removed afterwards, and
+    any left by a load that was killed outright is removed first (it holds raw identifiers)."""
+    for stale in scratch.parent.glob(".stage-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=".stage-", dir=scratch.parent))
     try:
         yield folder / "stage.duckdb"
@@ -329,7 +372,10 @@ def _check_and_write(
     if planned.rows_staged >= 1_000_000:  # minutes at L: say what is going on
         progress.line(f"{table}: checking {planned.rows_staged:,} rows")
     sources, joins, params = _sources(planned, report.ids_are_pseudonyms)
-    con.execute(q.checked_statement(table, sources, joins, extra_keys=deferred), params)
+    statement = q.checked_statement(
+        table, sources, joins, extra_keys=deferred, raw_ids_refused=report.ids_are_pseudonyms
+    )
+    con.execute(statement, params)
     result = report.tables[table]
     if months_mode and table in q.MONTHLY_TABLES:
         con.execute(f"CREATE OR REPLACE TABLE stage.months_{table} AS {q.months_in_extract(table)}")

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +25,9 @@ import pyarrow.parquet as pq
 from dashboard.core.errors import UserFacingError
 
 SUFFIXES = (".csv", ".csv.gz", ".xlsx", ".parquet")
+# files a region may put in the folder that the loader cannot read: named in the refusal, never skipped quietly
+UNSUPPORTED = (".xls", ".xlsb", ".xlsm", ".ods", ".zip", ".json", ".txt", ".tsv")
+csv.field_size_limit(1 << 30)  # a long free-text field is a value to check, not a reason to stop reading
 BATCH_ROWS = 200_000
 _SNIFF_BYTES = 1 << 20
 
@@ -41,28 +45,40 @@ class SourceFile:
         return self.path.stat().st_size
 
 
+def _suffix(path: Path) -> str | None:
+    name = path.name.lower()
+    return next((x for x in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(x)), None)
+
+
 def find_file(directory: Path, stem: str) -> SourceFile | None:
-    """The file for ``stem`` (a table or a mapping's file name) in ``directory``; two candidates is an error."""
-    found = [
-        directory / f"{stem}{suffix}" for suffix in SUFFIXES if (directory / f"{stem}{suffix}").is_file()
-    ]
+    """The file for ``stem`` (a table or a mapping's file name) in ``directory``, its suffix in any case; two
+    candidates, or one in a format the loader cannot read (.xls …), is an error."""
+    found = [p for p in directory.iterdir() if p.is_file() and _suffix(p) and stem_of(p) == stem]
+    unreadable = [p for p in directory.iterdir() if p.is_file() and stem_of(p) == stem and _suffix(p) is None]
+    unreadable = [p for p in unreadable if p.name.lower().endswith(UNSUPPORTED)]
+    if unreadable and not found:
+        raise UserFacingError("extract_unsupported", file=unreadable[0].name)
     if len(found) > 1:
-        raise UserFacingError("extract_two_files", stem=stem, files=tuple(p.name for p in found))
+        raise UserFacingError("extract_two_files", stem=stem, files=tuple(sorted(p.name for p in found)))
     if not found:
         return None
     path = found[0]
-    fmt = "xlsx" if path.suffix == ".xlsx" else "parquet" if path.suffix == ".parquet" else "csv"
+    suffix = _suffix(path)
+    fmt = "xlsx" if suffix == ".xlsx" else "parquet" if suffix == ".parquet" else "csv"
     return SourceFile(path, fmt)
 
 
 def data_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
+    """Every file in the folder (what the loader did not read is listed in the report as ignored)."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 def stem_of(path: Path) -> str:
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
-        if path.name.endswith(suffix):
-            return path.name[: -len(suffix)]
+    name = path.name
+    lower = name.lower()
+    for suffix in sorted((*SUFFIXES, *UNSUPPORTED), key=len, reverse=True):
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
     return path.stem
 
 
@@ -71,7 +87,7 @@ def _open_binary(path: Path, counter: _Counting | None = None):
     if counter is not None:
         counter.raw = raw
         raw = counter
-    return gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
+    return gzip.GzipFile(fileobj=raw) if path.name.lower().endswith(".gz") else raw
 
 
 class _Counting(io.RawIOBase):
@@ -116,7 +132,16 @@ def detect_encoding(path: Path) -> str:
 
 # what a damaged or mislabelled file raises while it is opened or read (a .xlsx that is not a zip archive,
 # a .parquet that is not Parquet, a gzip cut short)
-UNREADABLE = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, pa.ArrowException)
+UNREADABLE = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    zipfile.BadZipFile,
+    pa.ArrowException,
+    csv.Error,
+    ElementTree.ParseError,
+)
 
 
 def read_header(source: SourceFile) -> list[str]:
@@ -155,9 +180,10 @@ def _read_header(source: SourceFile) -> list[str]:
     if not header:
         raise UserFacingError("extract_no_header", file=source.path.name)
     seen = set()
-    for name in header:
+    for position, name in enumerate(header, start=1):
         if not name or name in seen:
-            raise UserFacingError("extract_bad_header", file=source.path.name, column=name or "''")
+            # named by position only: a file without a header row would put a person's data in the message
+            raise UserFacingError("extract_bad_header", file=source.path.name, column=position)
         seen.add(name)
     source.header = header
     return header
@@ -223,6 +249,11 @@ def _csv_fast(source: SourceFile, progress) -> Iterator[pa.Table]:
         try:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
+                if any(pc.any(pc.match_substring_regex(table[n], "[\r\n]")).as_py() for n in names):
+                    # a line break inside a value: a legitimate quoted one, or a stray quote that swallowed
+                    # the rows after it. The exact reader tells them apart by the lines each record spans.
+                    source.malformed.append((0, 0))
+                    return
                 yield _numbered({n: table[n] for n in names}, line, table.num_rows)
                 line += table.num_rows
                 progress(counter.tell())
@@ -243,9 +274,21 @@ def _csv_rows(source: SourceFile, progress) -> Iterator[pa.Table]:
         next(reader, None)
         rows: list[list[str]] = []
         lines: list[int] = []
-        line = 1  # rows are counted as records (a quoted value may span lines), as the fast reader counts
+        line = 1  # rows are counted as records, as the fast reader counts them
+        previous_end = reader.line_num
         for row in reader:
+            spanned = reader.line_num - previous_end  # physical lines this record took
+            previous_end = reader.line_num
+            if not row or not any(row):
+                continue  # a blank line is not a row (the fast reader skips it too)
             line += 1
+            if spanned > 1 or any("\n" in v or "\r" in v for v in row):
+                # a value with a line break: most often a stray quote that swallowed the rows after it. Each
+                # line it spans counts as a malformed row, so the rows it swallowed are counted, not lost;
+                # its text is not copied (an identifier in it could not be masked)
+                source.malformed.extend((line + i, len(row)) for i in range(max(spanned, 1)))
+                line += max(spanned, 1) - 1
+                continue
             if len(row) != width and not (len(row) > width and not any(row[width:])):
                 source.malformed.append((line, len(row)))
                 continue
@@ -270,7 +313,14 @@ def _xlsx_rows(path: Path):
 
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        yield from book.worksheets[0].iter_rows(values_only=True)
+        for other in book.worksheets[1:]:
+            other.reset_dimensions()
+            if any(any(v is not None for v in row) for row in other.iter_rows(max_row=5, values_only=True)):
+                # exporters split tables past Excel's row limit across sheets: reading one would lose rows
+                raise UserFacingError("xlsx_many_sheets", file=path.name, sheet=other.title)
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the stored dimension may understate the rows; read until the last one
+        yield from sheet.iter_rows(values_only=True)
     finally:
         book.close()
 
@@ -331,7 +381,10 @@ def _parquet_batches(source: SourceFile, progress) -> Iterator[pa.Table]:
 
 def _as_text(array: pa.Array) -> pa.Array:
     if pa.types.is_timestamp(array.type):
-        array = pc.strftime(array, format="%Y-%m-%d %H:%M:%S")
+        # whole seconds: Arrow's %S writes the fraction of a ms/us/ns timestamp, which no date format reads
+        array = pc.strftime(
+            pc.cast(array, pa.timestamp("s", array.type.tz), safe=False), format="%Y-%m-%d %H:%M:%S"
+        )
     elif pa.types.is_boolean(array.type):
         array = pc.if_else(array, "true", "false")
     elif not pa.types.is_string(array.type):
