@@ -233,34 +233,47 @@ def _csv_fast(source: SourceFile, progress) -> Iterator[pa.Table]:
         return "skip"
 
     with _open_binary(source.path, counter) as fh:
-        reader = pacsv.open_csv(
-            fh,
-            read_options=pacsv.ReadOptions(
-                skip_rows=1, column_names=names, encoding=source.encoding, block_size=16 << 20
-            ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=invalid, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        try:
+            reader = _open_csv(fh, source, names, invalid)
+        except pa.ArrowInvalid as exc:
+            if "skip initial" in str(exc):
+                return  # a header and no row, without a final line break: an empty table, not an error
+            raise
         line = 2
         try:
-            for batch in reader:
-                table = pa.Table.from_batches([batch])
-                if any(pc.any(pc.match_substring_regex(table[n], "[\r\n]")).as_py() for n in names):
-                    # a line break inside a value: a legitimate quoted one, or a stray quote that swallowed
-                    # the rows after it. The exact reader tells them apart by the lines each record spans.
-                    source.malformed.append((0, 0))
-                    return
-                yield _numbered({n: table[n] for n in names}, line, table.num_rows)
-                line += table.num_rows
-                progress(counter.tell())
+            yield from _fast_batches(reader, source, names, line, counter, progress)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise UserFacingError(
                 "extract_unreadable", file=source.path.name, reason=str(exc)[:200]
             ) from None
+
+
+def _open_csv(fh, source: SourceFile, names: list[str], invalid):
+    return pacsv.open_csv(
+        fh,
+        read_options=pacsv.ReadOptions(
+            skip_rows=1, column_names=names, encoding=source.encoding, block_size=16 << 20
+        ),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=invalid, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _fast_batches(reader, source: SourceFile, names: list[str], line: int, counter, progress):
+    for batch in reader:
+        table = pa.Table.from_batches([batch])
+        if any(pc.any(pc.match_substring_regex(table[n], "[\r\n]")).as_py() for n in names):
+            # a line break inside a value: a legitimate quoted one, or a stray quote that swallowed the rows
+            # after it. The exact reader tells them apart by the lines each record spans.
+            source.malformed.append((0, 0))
+            return
+        yield _numbered({n: table[n] for n in names}, line, table.num_rows)
+        line += table.num_rows
+        progress(counter.tell())
 
 
 def _csv_rows(source: SourceFile, progress) -> Iterator[pa.Table]:
