@@ -210,7 +210,12 @@ def _load(args) -> int:
         ids_are_pseudonyms=args.ids_are_pseudonyms,
         max_reject_share=args.max_reject_share,
     )
-    report = load_extracts(options, Progress())
+    try:
+        report = load_extracts(options, Progress())
+    except RuntimeError as exc:
+        if "interrupted" in str(exc).lower():  # DuckDB turns a signal during a query into its own error
+            raise KeyboardInterrupt from None
+        raise
     print(
         f"loaded: {report.rows_loaded:,} rows, {report.rows_quarantined:,} quarantined of {report.rows_read:,} "
         f"read; report in {report.report_dir}"

@@ -32,7 +32,7 @@ from dashboard.core.reference import (
     SEXES,
     VISIT_TYPES,
 )
-from dashboard.core.schema import CONTRACT_TABLES, metadata
+from dashboard.core.schema import CONTRACT_TABLES, FACT_TABLES, metadata
 
 # Dates outside these are typing errors (0000-01-01, 9999-12-31); event dates also cannot lie in the future.
 FIRST_DATE, LAST_DATE = "1900-01-01", "2100-12-31"
@@ -140,6 +140,7 @@ WRITE_ORDER = {**MONTH_COLUMNS, "fact_chronic_registry": "registered_date", "fac
 # an institution of the same extract, not loaded yet when consortia are checked.
 DEFERRED_REFERENCES = {("dim_consortium", "lead_institution_id"): ("dim_institution", "institution_id")}
 TABLE_ORDER = tuple(t.name for t in CONTRACT_TABLES)
+FACT_TABLE_NAMES = tuple(t.name for t in FACT_TABLES)
 
 
 def key_columns(table: sa.Table) -> tuple[str, ...]:
@@ -350,13 +351,15 @@ def insert_statement(table_name: str) -> str:
 
 
 def existing_key_statement(table_name: str) -> str:
-    """Months mode, after the months the extract brings were deleted: a fact row whose key is still in the
-    warehouse (a row of another month) is refused rather than allowed to overwrite it."""
+    """Months mode: refuse a good row whose key the warehouse holds in a month the load does not replace
+    (``stage.months_<table>``): it would overwrite a row of another month. Returns the rows changed."""
     keys = key_columns(metadata.tables[table_name])
+    column = MONTH_COLUMNS[table_name]
     match = " AND ".join(f"w.{k} = c.{k}" for k in keys)
     return (
-        f"UPDATE stage.checked_{table_name} c SET reason = concat_ws(';', NULLIF(reason, ''), "
-        f"'key_in_warehouse') WHERE EXISTS (SELECT 1 FROM main.{table_name} w WHERE {match})"
+        f"UPDATE stage.final_{table_name} c SET reason = 'key_in_warehouse' WHERE c.reason = '' AND EXISTS "
+        f"(SELECT 1 FROM main.{table_name} w WHERE {match} AND date_trunc('month', w.{column})::DATE "
+        f"NOT IN (SELECT month FROM stage.months_{table_name}))"
     )
 
 
@@ -393,7 +396,7 @@ def months_in_extract(table_name: str) -> str:
     row names is not replaced, or its rows would be deleted for nothing."""
     column = MONTH_COLUMNS[table_name]
     return (
-        f"SELECT DISTINCT date_trunc('month', {column})::DATE AS month FROM stage.checked_{table_name} "
+        f"SELECT DISTINCT date_trunc('month', {column})::DATE AS month FROM stage.final_{table_name} "
         f"WHERE {column} IS NOT NULL AND reason = '' ORDER BY month"
     )
 
@@ -454,10 +457,20 @@ def coverage_statement(table_name: str) -> str:
     )
 
 
-def quarantine_rows(table_name: str, raw_columns: list[str], pseudonymised: dict[str, str]) -> str:
+def quarantine_rows(
+    table_name: str, raw_columns: list[str], pseudonymised: dict[str, str], masked: tuple[str, ...] = ()
+) -> str:
     """The quarantined rows as they came (raw columns by position), with the line and reason; a column
     holding an identifier shows its pseudonym (``pseudonymised``: raw column -> contract column)."""
-    cols = ", ".join(f"f._s_{pseudonymised[c]}" if c in pseudonymised else f"r.{c}" for c in raw_columns)
+
+    def shown(c: str) -> str:
+        if c in pseudonymised:
+            return f"f._s_{pseudonymised[c]}"
+        if c in masked:  # an id the extract called a pseudonym: an ID-card number in it is not copied
+            return f"CASE WHEN regexp_full_match(trim(r.{c}, '{TRIMMED}'), '{ID_NUMBER}') THEN '(ID number withheld)' ELSE r.{c} END"
+        return f"r.{c}"
+
+    cols = ", ".join(shown(c) for c in raw_columns)
     return (
         f"SELECT r._line, {cols}, f.reason FROM stage.raw_{table_name} r "
         f"JOIN stage.final_{table_name} f USING (_line) WHERE f.reason <> '' ORDER BY r._line"

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from dashboard.core.db import create_engine, describe_db_error, parse_database_url, safe_url
-from dashboard.core.errors import WarehouseUnavailable
+from dashboard.core.errors import UserFacingError, WarehouseUnavailable
 from dashboard.core.schema import ALL_TABLES
 from dashboard.load.writer import create_table_ddl
 
 BUILD_SCHEMA = "dashboard_build"
+LOCK_KEY = 7_140_531_118  # the advisory lock a load holds on the database (any number no one else uses)
 
 
 def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
@@ -29,6 +30,12 @@ def copy_to_postgres(source: Path, url: str, progress=None) -> dict[str, int]:
         raise WarehouseUnavailable(
             "cannot_reach_postgres", where=safe_url(parsed), reason=describe_db_error(exc)
         ) from None
+    # one load at a time into a database: a second would drop the first's scratch schema
+    if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar_one():
+        conn.close()
+        engine.dispose()
+        raise UserFacingError("load_in_progress", where=safe_url(parsed))
+    conn.commit()  # a session lock: held until this connection closes, whatever transactions follow
     duck = duckdb.connect(str(source), read_only=True)
     try:
         with conn.begin():

@@ -166,9 +166,11 @@ def test_a_replace_load_does_not_empty_a_table_it_has_no_file_for(s_warehouse, t
     folder = tmp_path / "x"
     export_contract_layout(duckdb_path(parse_database_url(s_warehouse)), folder, keep_ids=True)
     (folder / "fact_referral.csv").unlink()
+    (folder / "fact_contract.csv").unlink()
     with pytest.raises(UserFacingError) as refused:
         _load(folder, url, tmp_path, mode="replace")
-    assert refused.value.key == "load_would_empty" and refused.value.params["tables"] == ("fact_referral",)
+    assert refused.value.key == "load_would_empty"
+    assert refused.value.params["tables"] == ("fact_referral", "fact_contract")
 
 
 def test_raw_id_numbers_are_not_pseudonyms(base, tmp_path):
@@ -227,14 +229,16 @@ def test_parquet_timestamps_and_integer_overflow(base, tmp_path):
 
 def test_leftovers_of_a_killed_load_are_swept_and_two_loads_never_run_at_once(base, tmp_path):
     url, path, patients, month = base
-    stale = path.parent / ".stage-killed"
+    stale = path.parent / ".stage-w.duckdb-killed"
+    other = path.parent / ".stage-other.duckdb-running"  # another warehouse's load in the same folder
+    other.mkdir()
     stale.mkdir()
     (stale / "stage.duckdb").write_bytes(b"raw identifiers of a killed load")
     folder = tmp_path / "x"
     folder.mkdir()
     _write_raw(folder / "fact_visit.csv", _lines([_visit(1, patients[0], month.isoformat())]))
     _load(folder, url, tmp_path)
-    assert not stale.exists()
+    assert not stale.exists() and other.exists()
     with open(path.parent / "w.duckdb.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another load of this warehouse is running
         with pytest.raises(UserFacingError) as refused:
@@ -242,3 +246,45 @@ def test_leftovers_of_a_killed_load_are_swept_and_two_loads_never_run_at_once(ba
     assert refused.value.key == "load_in_progress"
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert report["status"] == "refused"
+
+
+def test_legitimate_line_breaks_and_shifted_columns(base, tmp_path):
+    url, _path, patients, month = base
+    folder = tmp_path / "x"
+    folder.mkdir()
+    day = month.isoformat()
+    rows = [_visit(i, patients[i % 5], day) for i in range(4)]
+    rows[1][-1] = '"一行备注\n第二行"'  # a correctly quoted remark over two lines, in a column not read
+    shifted = _visit(3, patients[3], day)
+    shifted[-1] = "张,3"  # an unquoted comma in a name: every later column would move one to the right
+    text = _lines(rows[:3]) + ",".join(shifted) + "\n"
+    _write_raw(folder / "fact_visit.csv", text)
+    result = _load(folder, url, tmp_path).tables["fact_visit"]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 3, 1)
+    assert result.reasons == {"malformed_row": 1}
+
+
+def test_a_month_only_refused_keys_name_is_kept(base, tmp_path):
+    url, path, patients, month = base
+    before = _count(path, f"SELECT count(*) FROM fact_visit WHERE visit_date >= DATE '{month}'")[0][0]
+    # a key the warehouse holds in the month before: a month this load does not replace
+    taken = _count(
+        path,
+        f"SELECT min(visit_id) FROM fact_visit WHERE visit_date < DATE '{month}' "
+        f"AND visit_date >= DATE '{month}' - INTERVAL 1 MONTH",
+    )[0][0]
+    earlier = _count(path, "SELECT min(visit_date) FROM fact_visit")[0][0]
+    folder = tmp_path / "x"
+    folder.mkdir()
+    day = month.isoformat()
+    rows = [
+        _visit(1, patients[0], (earlier.replace(day=28)).isoformat()),
+        _visit(2, patients[1], day, visit_id="999999990"),
+        _visit(3, patients[2], day, visit_id="999999990", total_cost="101.00"),
+        _visit(4, patients[3], day, visit_id=str(taken)),
+    ]
+    _write_raw(folder / "fact_visit.csv", _lines(rows))
+    result = _load(folder, url, tmp_path).tables["fact_visit"]
+    assert result.reasons == {"duplicate_key": 2, "key_in_warehouse": 1}
+    assert result.months == [earlier.isoformat()[:7]]
+    assert _count(path, f"SELECT count(*) FROM fact_visit WHERE visit_date >= DATE '{month}'")[0][0] == before

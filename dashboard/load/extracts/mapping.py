@@ -104,7 +104,7 @@ class Mapping:
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; every mistake is one line naming the file and the place."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM from Windows Notepad is fine
     except FileNotFoundError:
         raise UserFacingError("mapping_missing", path=str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -123,13 +123,16 @@ def write_quarantine(con, planned, report: LoadReport) -> None:
     folder.mkdir(exist_ok=True)
     headers = [h for h in planned.source.header if h in planned.raw_columns]
     raw = [planned.raw_columns[h] for h in headers]
-    identifiers = {} if report.ids_are_pseudonyms else planned.mapping.identifier_columns()
-    pseudonymised = {planned.raw_columns[h]: column for h, column in identifiers.items()}
+    identifiers = planned.mapping.identifier_columns()
+    pseudonymised = (
+        {} if report.ids_are_pseudonyms else {planned.raw_columns[h]: c for h, c in identifiers.items()}
+    )
+    masked = tuple(planned.raw_columns[h] for h in identifiers) if report.ids_are_pseudonyms else ()
     # UTF-8 with BOM: Excel opens it with the Chinese intact, scripts read it as UTF-8
     with open(folder / f"{table}.csv", "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["source_row", *headers, "reason"])
-        cursor = con.execute(q.quarantine_rows(table, raw, pseudonymised))
+        cursor = con.execute(q.quarantine_rows(table, raw, pseudonymised, masked))
         while rows := cursor.fetchmany(_FETCH_ROWS):
             out.writerows(rows)
         # the row's text is not copied: with its fields out of place, an identifier could not be masked

@@ -35,7 +35,7 @@ from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import DATA_DIR
 from dashboard.core.policy import get_policy
 from dashboard.core.schema import load_log, metadata
-from dashboard.load.extracts.mapping import Mapping, TableMapping, load_mapping
+from dashboard.load.extracts.mapping import PERSON_COLUMNS, Mapping, TableMapping, load_mapping
 from dashboard.load.extracts.progress import Progress
 from dashboard.load.extracts.pseudonyms import pseudonyms, read_key
 from dashboard.load.extracts.report import LoadReport, TableReport, write_quarantine
@@ -228,7 +228,7 @@ def _quoted(path: Path) -> str:
 
 
 def _tables_with_rows(database_url: str) -> list[str]:
-    """The fact tables of the warehouse in service that hold rows (none when there is no warehouse)."""
+    """The fact tables (targets included) of the warehouse in service that hold rows (none without one)."""
     try:
         engine = create_engine(database_url, read_only=True)
     except UserFacingError:
@@ -238,7 +238,7 @@ def _tables_with_rows(database_url: str) -> list[str]:
             present = set(sa.inspect(conn).get_table_names())
             return [
                 t
-                for t in q.MONTHLY_TABLES
+                for t in q.FACT_TABLE_NAMES
                 if t in present and conn.execute(sa.text(q.has_rows(t))).first() is not None
             ]
     except sa.exc.SQLAlchemyError:
@@ -251,9 +251,11 @@ def _tables_with_rows(database_url: str) -> list[str]:
 def _stage(scratch: Path) -> Iterator[Path]:
     """A scratch database beside the new warehouse (same disk) for the raw text; removed afterwards, and
     any left by a load that was killed outright is removed first (it holds raw identifiers)."""
-    for stale in scratch.parent.glob(".stage-*"):
+    # this warehouse's own (the build lock is held): another warehouse in the folder may be loading too
+    prefix = f".stage-{scratch.name.split('.building-')[0]}-"
+    for stale in scratch.parent.glob(f"{prefix}*"):
         shutil.rmtree(stale, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix=".stage-", dir=scratch.parent))
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=scratch.parent))
     try:
         yield folder / "stage.duckdb"
     finally:
@@ -358,6 +360,18 @@ def _deferred_keys(plan: list[_Planned]) -> dict[tuple[str, str], str]:
     return extra
 
 
+def _settle_months(con, table: str) -> None:
+    """The months a months-mode load replaces: those its good rows fall in. A good row whose key the
+    warehouse holds in a month not replaced is refused (it would overwrite another month's row); refusing it
+    may leave a month with no good row, which then is not replaced either, so repeat until nothing changes
+    (good rows only ever become fewer)."""
+    while True:
+        con.execute(f"CREATE OR REPLACE TABLE stage.months_{table} AS {q.months_in_extract(table)}")
+        changed = con.execute(q.existing_key_statement(table)).fetchone()[0]
+        if not changed:
+            return
+
+
 def _policy_versions() -> dict[int, str]:
     """Year -> grouper version of the DRG policy file (a mapping may take a case's version from it)."""
     book = get_policy()
@@ -377,14 +391,13 @@ def _check_and_write(
     )
     con.execute(statement, params)
     result = report.tables[table]
+    con.execute(q.final_statement(table))
     if months_mode and table in q.MONTHLY_TABLES:
-        con.execute(f"CREATE OR REPLACE TABLE stage.months_{table} AS {q.months_in_extract(table)}")
+        _settle_months(con, table)
         result.months = [
             m.isoformat()[:7] for (m,) in con.execute(f"SELECT month FROM stage.months_{table}").fetchall()
         ]
         con.execute(q.delete_months_statement(table))
-        con.execute(q.existing_key_statement(table))
-    con.execute(q.final_statement(table))
     if months_mode and table not in q.MONTHLY_TABLES and q.key_columns(metadata.tables[table]):
         con.execute(q.delete_keys_statement(table))
     con.execute(q.insert_statement(table))
@@ -398,7 +411,8 @@ def _check_and_write(
         result.reasons["malformed_row"] = malformed
     for reason in result.reasons:
         kind, _, column = reason.partition(":")
-        if kind in ("unmapped_code", "unknown_ref", "bad_code") and column:
+        # the values behind a reason, for codes only: never a person's id (raw or pseudonym)
+        if kind in ("unmapped_code", "unknown_ref", "bad_code") and column and column not in PERSON_COLUMNS:
             values = con.execute(q.value_counts(table, column, kind)).fetchall()
             bucket = result.unmapped_codes if kind == "unmapped_code" else result.unknown_values
             bucket[column] = {str(v): n for v, n in values}

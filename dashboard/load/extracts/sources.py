@@ -38,6 +38,7 @@ class SourceFile:
     format: str  # csv | xlsx | parquet
     encoding: str = ""  # csv only: utf-8 | utf-8-sig | gb18030
     header: list[str] = field(default_factory=list)
+    trailing: int = 0  # empty names after the last column (a delimiter at the end of every line)
     malformed: list[tuple[int, int]] = field(default_factory=list)  # (row number, its number of fields)
 
     @property
@@ -177,6 +178,7 @@ def _read_header(source: SourceFile) -> list[str]:
     header = [h.strip() for h in header]
     while header and not header[-1]:
         header.pop()
+        source.trailing += 1
     if not header:
         raise UserFacingError("extract_no_header", file=source.path.name)
     seen = set()
@@ -226,6 +228,7 @@ def _numbered(columns: dict[str, pa.Array], first_line: int, rows: int) -> pa.Ta
 
 def _csv_fast(source: SourceFile, progress) -> Iterator[pa.Table]:
     names = _names(source)
+    parsed = names + [f"_trailing{i}" for i in range(source.trailing)]
     counter = _Counting()
 
     def invalid(row) -> str:
@@ -234,7 +237,7 @@ def _csv_fast(source: SourceFile, progress) -> Iterator[pa.Table]:
 
     with _open_binary(source.path, counter) as fh:
         try:
-            reader = _open_csv(fh, source, names, invalid)
+            reader = _open_csv(fh, source, parsed, invalid)
         except pa.ArrowInvalid as exc:
             if "skip initial" in str(exc):
                 return  # a header and no row, without a final line break: an empty table, not an error
@@ -266,7 +269,10 @@ def _open_csv(fh, source: SourceFile, names: list[str], invalid):
 def _fast_batches(reader, source: SourceFile, names: list[str], line: int, counter, progress):
     for batch in reader:
         table = pa.Table.from_batches([batch])
-        if any(pc.any(pc.match_substring_regex(table[n], "[\r\n]")).as_py() for n in names):
+        extras = table.column_names[len(names) :]
+        if any(pc.any(pc.not_equal(table[n], "")).as_py() for n in extras) or any(
+            pc.any(pc.match_substring_regex(table[n], "[\r\n]")).as_py() for n in names
+        ):
             # a line break inside a value: a legitimate quoted one, or a stray quote that swallowed the rows
             # after it. The exact reader tells them apart by the lines each record spans.
             source.malformed.append((0, 0))
@@ -295,14 +301,16 @@ def _csv_rows(source: SourceFile, progress) -> Iterator[pa.Table]:
             if not row or not any(row):
                 continue  # a blank line is not a row (the fast reader skips it too)
             line += 1
-            if spanned > 1 or any("\n" in v or "\r" in v for v in row):
+            if (spanned > 1 or any("\n" in v or "\r" in v for v in row)) and _swallowed(row, width):
                 # a value with a line break: most often a stray quote that swallowed the rows after it. Each
                 # line it spans counts as a malformed row, so the rows it swallowed are counted, not lost;
                 # its text is not copied (an identifier in it could not be masked)
                 source.malformed.extend((line + i, len(row)) for i in range(max(spanned, 1)))
                 line += max(spanned, 1) - 1
                 continue
-            if len(row) != width and not (len(row) > width and not any(row[width:])):
+            # the only extra fields allowed: the empty ones every line has when the header ends in a delimiter
+            # (an unquoted comma in a name would otherwise shift every later column, an ID into another)
+            if len(row) != width and not (len(row) == width + source.trailing and not any(row[width:])):
                 source.malformed.append((line, len(row)))
                 continue
             rows.append(row[:width])
@@ -313,6 +321,18 @@ def _csv_rows(source: SourceFile, progress) -> Iterator[pa.Table]:
                 progress(counter.tell())
         if rows:
             yield _rows_table(rows, lines, width)
+
+
+def _swallowed(row: list[str], width: int) -> bool:
+    """Whether a record with a line break in a value is a stray quote that swallowed the rows after it,
+    rather than a correctly quoted remark or address: a swallowed line looks like a row (many commas)."""
+    commas = max(2, (width - 1) // 2)
+    return any(
+        part.count(",") >= commas
+        for value in row
+        if "\n" in value or "\r" in value
+        for part in value.replace("\r", "\n").split("\n")[1:]
+    )
 
 
 def _rows_table(rows: list[list[str]], lines: list[int], width: int) -> pa.Table:
