@@ -134,6 +134,10 @@ MONTH_COLUMNS = {
     "fact_followup": "followup_date",
 }
 MONTHLY_TABLES = tuple(MONTH_COLUMNS)
+# The institution a fact row is counted at on the data-quality page: a referral at the one that sent it.
+INSTITUTION_COLUMNS = {
+    t: "from_institution_id" if t == "fact_referral" else "institution_id" for t in MONTH_COLUMNS
+}
 # Rows are written in this order so DuckDB's zonemaps prune date filters (as the demo writes them).
 WRITE_ORDER = {**MONTH_COLUMNS, "fact_chronic_registry": "registered_date", "fact_contract": "start_date"}
 # The consortium's lead and the institution's consortium point at each other: a consortium's lead may be
@@ -449,7 +453,7 @@ def coverage_statement(table_name: str) -> str:
     """Rows per institution and month of a fact table's extract: loaded (reason '') or quarantined, by the
     row's first reason. Inserted into ``main.load_coverage`` with the load's id as ``$load_id``."""
     month = MONTH_COLUMNS[table_name]
-    institution = "from_institution_id" if table_name == "fact_referral" else "institution_id"
+    institution = INSTITUTION_COLUMNS[table_name]
     return (
         f"INSERT INTO main.load_coverage (load_id, table_name, institution_id, month, reason, rows) "
         f"SELECT $load_id, '{table_name}', _s_{institution}, date_trunc('month', {month})::DATE, "
@@ -531,7 +535,7 @@ def grouper_versions() -> str:
 def coverage_of_warehouse(table_name: str) -> str:
     """A demo build's coverage: every row of a fact table loaded, per institution and month (``$load_id``)."""
     month = MONTH_COLUMNS[table_name]
-    institution = "from_institution_id" if table_name == "fact_referral" else "institution_id"
+    institution = INSTITUTION_COLUMNS[table_name]
     return (
         f"INSERT INTO main.load_coverage (load_id, table_name, institution_id, month, reason, rows) "
         f"SELECT $load_id, '{table_name}', {institution}, date_trunc('month', {month})::DATE, '', count(*) "

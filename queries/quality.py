@@ -308,9 +308,9 @@ def institution_summary(view: View) -> PanelData:
 
 
 def _summary(view: View) -> PanelData:
-    data = _grid(view)
+    data = grid(view)  # the grid panel's cached cells: the same view's grid is not computed twice
     frame = data.frame
-    if frame.empty:
+    if data.empty:
         return data
     if view.state.institution:
         months = frame[frame["institution_id"] == view.state.institution].drop(
