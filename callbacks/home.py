@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, dcc, no_update
 
 from callbacks.panels import checked_query, view_state
+from callbacks.viewer import audited_rows, view_of
 from dashboard.core.errors import UserFacingError
 from dashboard.ui import ids
 from dashboard.ui.components.kpi_cards import cards_table, cards_with_notice
@@ -13,13 +14,13 @@ from dashboard.ui.exports import csv_bytes, readable, xlsx_bytes
 from dashboard.ui.words import t, tell
 from queries.definitions import REGISTRY
 from queries.home import HOME_KPIS, home_cards, scorecard
-from queries.selection import View, drill_target
+from queries.selection import drill_target
 
 
 def render_cards(search: str | None, database_url: str):
     state = view_state(search)
     try:
-        data = home_cards(View(database_url, state))
+        data = home_cards(view_of(database_url, state))
     except UserFacingError as exc:
         return error_alert(t("error", state.lang) + tell(exc, state.lang))
     return cards_with_notice(data.meta["cards"], data.meta["dropped"], state.lang, data.meta["notes"])
@@ -28,7 +29,7 @@ def render_cards(search: str | None, database_url: str):
 def render_scorecard(search: str | None, database_url: str):
     state = view_state(search)
     try:
-        data = scorecard(View(database_url, state))
+        data = scorecard(view_of(database_url, state))
     except UserFacingError as exc:
         return error_alert(tell(exc, state.lang)), "", None
     return scorecard_panel(data.frame, data.meta, REGISTRY, HOME_KPIS, state.lang)
@@ -38,17 +39,18 @@ def drill(cell, search: str | None, database_url: str):
     """A click on a unit re-scopes the page to it."""
     if not isinstance(cell, dict) or not isinstance(cell.get("rowId"), str):
         return no_update
-    target = drill_target(View(database_url, view_state(search)), cell["rowId"])
+    target = drill_target(view_of(database_url, view_state(search)), cell["rowId"])
     return checked_query(target, search) if target else no_update
 
 
 def download(search, database_url: str, triggered: str):
     state = view_state(search)
-    view = View(database_url, state)
+    view = view_of(database_url, state)
     if triggered in (ids.DOWNLOAD_CARDS_CSV, ids.DOWNLOAD_CARDS_XLSX):
         frame, name = cards_table(home_cards(view).meta["cards"], state.lang), "kpi_cards"
     else:
         frame, name = readable(scorecard(view).frame, state.lang), "scorecard"
+    audited_rows(len(frame))
     if triggered in (ids.DOWNLOAD_CARDS_CSV, ids.DOWNLOAD_SCORECARD_CSV):
         return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")
     return dcc.send_bytes(xlsx_bytes(frame, name), f"{name}.xlsx")

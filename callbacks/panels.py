@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
+from callbacks.viewer import audited_rows, view_of
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.state import ViewState, parse_query
@@ -81,7 +82,7 @@ def render(spec: PanelSpec, key: str, search: str | None, database_url: str):
     state, _ = parse_query(search or "")
     lang = state.lang
     try:
-        data = spec.data(View(database_url, state))
+        data = spec.data(view_of(database_url, state))
     except UserFacingError as exc:
         return message(t("error", lang) + tell(exc, lang))
     except Exception:  # a query bug must not leave a spinner forever (or a 500): say so, and log it for us
@@ -112,7 +113,7 @@ def download(book: dict[str, PanelSpec], triggered, search: str | None, database
     state, _ = parse_query(search or "")
     lang = state.lang
     try:
-        data = spec.data(View(database_url, state))
+        data = spec.data(view_of(database_url, state))
         if data.message:  # the panel says why it has no numbers: so does its file
             frame = _note_frame(tell(data.message, lang), lang)
         else:
@@ -125,6 +126,7 @@ def download(book: dict[str, PanelSpec], triggered, search: str | None, database
         log.exception("download of panel %s failed for %s", key, search)
         frame = _note_frame(t("compute_error", lang), lang)
     name = key.replace("-", "_")
+    audited_rows(len(frame))
     if triggered.get("type") == "panel-csv":
         return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")
     return dcc.send_bytes(xlsx_bytes(frame, name[:31]), f"{name}.xlsx")
@@ -149,7 +151,7 @@ def clicked(click, search: str | None, database_url: str) -> str:
         if level in PAGE_CHOICES:  # a page's own drill-down (an ICD-10 chapter, a DRG group)
             new = replace(state, **{PAGE_CHOICES[level]: code})
         else:
-            new = drill_state(View(database_url, state), level, code)
+            new = drill_state(view_of(database_url, state), level, code)
     return checked_query(new, search) if new is not None else no_update
 
 

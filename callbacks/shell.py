@@ -8,29 +8,42 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, no_update
 
 from callbacks.panels import checked_query, view_state
+from callbacks.viewer import view_of, viewer_account
 from dashboard.core.errors import UserFacingError
+from dashboard.core.roles import may_open
 from dashboard.core.state import DEFAULT_PERIOD, DRILL_LEVELS
 from dashboard.ui import ids
-from dashboard.ui.components.shell import breadcrumb_items, data_as_of, language_link, navigation
-from queries.selection import View, breadcrumb, filter_options
+from dashboard.ui.components.shell import breadcrumb_items, data_as_of, language_link, navigation, viewer_text
+from dashboard.ui.words import t
+from queries.access import unit_of
+from queries.selection import breadcrumb, filter_options
 from queries.warehouse import data_as_of as data_end
 
 
 def render_frame(search: str | None, pathname: str | None, database_url: str):
-    """Nav, data-as-of text, language link text and href, for the current URL."""
+    """Nav (the pages the viewer's role opens), data-as-of text, language link text and href, who is logged
+    in and the logout link's text, for the current URL."""
     state = view_state(search)
-    pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 50))
+    account = viewer_account()
+    pages = sorted(
+        (p for p in dash.page_registry.values() if account is None or may_open(account.role, p["path"])),
+        key=lambda p: p.get("order", 50),
+    )
     nav = navigation(pages, state, pathname or "/")
     try:
         as_of = data_as_of(data_end(database_url), state.lang)
     except UserFacingError:
         as_of = ""
     label, href = language_link(state)
-    return nav, as_of, label, (pathname or "/") + href
+    who = ""
+    if account is not None:
+        unit = unit_of(database_url, account.scope_type, account.scope_id, state.lang)
+        who = viewer_text(account.username, account.role, unit, state.lang)
+    return nav, as_of, label, (pathname or "/") + href, who, t("logout", state.lang)
 
 
 def render_breadcrumb_and_options(search: str | None, pathname: str | None, database_url: str):
-    view = View(database_url, view_state(search))
+    view = view_of(database_url, view_state(search))
     try:
         crumbs = breadcrumb_items(breadcrumb(view), pathname or "/", view.state.lang)
         options = filter_options(view)
@@ -76,6 +89,8 @@ def register(app, settings) -> None:
         Output(ids.DATA_AS_OF, "children"),
         Output(ids.LANG_SWITCH, "children"),
         Output(ids.LANG_SWITCH, "href"),
+        Output(ids.VIEWER, "children"),
+        Output(ids.LOGOUT, "children"),
         Input(ids.PAGES_LOCATION, "search"),
         Input(ids.PAGES_LOCATION, "pathname"),
     )(lambda search, pathname: render_frame(search, pathname, url))

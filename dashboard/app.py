@@ -13,10 +13,12 @@ from flask import Blueprint, jsonify
 
 from callbacks import register_all
 from callbacks.panels import check_panels, panels_laid_out
+from dashboard.auth import install_login
 from dashboard.core.cache import init_cache
 from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import PROJECT_ROOT
 from dashboard.core.settings import Settings
+from dashboard.gate import components_by_page, guard_layouts, install_gate
 from dashboard.guard import protect
 from dashboard.ui import ids
 from dashboard.ui.components.shell import header
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title=t("app_brand", "zh"),
         suppress_callback_exceptions=True,
         serve_locally=True,
+        on_error=_callback_failed,
     )
     app.server.register_blueprint(
         Blueprint("vendor", __name__, static_folder=str(_VENDOR_STATIC), static_url_path="/vendor")
@@ -56,8 +59,18 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.server.add_url_rule("/healthz", "healthz", _health(settings))
     register_all(app, settings)
     check_panels(app, panels_laid_out(dash.page_registry.values()))
-    protect(app)
+    protect(app)  # first: the Host allow-list answers before anything else looks at a request
+    install_login(app, settings.database_url)  # then: no session, no further
+    install_gate(app, components_by_page(dash.page_registry.values()))
+    guard_layouts(dash.page_registry.values())
     return app
+
+
+def _callback_failed(error: Exception):
+    """A callback that raised (a bug, or a forged value no check foresaw): logged for us, and the page keeps
+    what it shows (no update) rather than receiving a 500."""
+    log.error("callback failed: %s: %s", type(error).__name__, error, exc_info=error)
+    return None
 
 
 def _health(settings: Settings):

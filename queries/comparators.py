@@ -156,7 +156,8 @@ def _pooled(database_url, request, kpi, scope, dimension, groups, grouped_by, fr
     def value(filters: Filters | None) -> float:
         if filters is None:
             return float("nan")
-        pooled = kpi_values(database_url, Request(kpi.id, filters, (), None, request.scope))
+        # a comparator is an aggregate over the whole city (or a group of it), whatever the viewer's scope
+        pooled = kpi_values(database_url, Request(kpi.id, filters, (), None, request.scope.widened()))
         return float(pooled["value"].iloc[0]) if len(pooled) else float("nan")
 
     if not groups:
@@ -199,7 +200,10 @@ def _standardised(database_url, request, kpi, kind, scope, groups, grouped_by, l
         frame["comparator_group"] = [groups.get(c) for c in frame[key]] if groups else None
         frame["comparator"] = frame["reference_crude"]
         if peers:  # each group's pooled O/E over its units city-wide, on the city's scale
-            city = standardised(database_url, replace(request, filters=scope), level, scope, withhold=False)
+            city_request = replace(
+                request, filters=scope, scope=request.scope.widened()
+            )  # summed, never shown
+            city = standardised(database_url, city_request, level, scope, withhold=False)
             city["group"] = city[key].map(groups)
             sums = city.groupby("group")[["observed", "expected"]].sum()
             ratio = sums["observed"] / sums["expected"]
@@ -314,9 +318,9 @@ def compared_funnel(
     population = None
     scope = city_filters(request.filters)
     if limits == "overdispersed" and meta["kind"] != "parent" and scope != request.filters:
-        population, _ = compare_units(
-            database_url, replace(request, filters=scope), meta["kind"], adjust, lang
-        )
+        # the city's units of the kind, for the overdispersion only (never shown): whatever the viewer's scope
+        city_request = replace(request, filters=scope, scope=request.scope.widened())
+        population, _ = compare_units(database_url, city_request, meta["kind"], adjust, lang)
     units, groups = funnel_groups(frame, kpi, limits, x, y, population)
     return units, groups, meta, frame
 

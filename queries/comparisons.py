@@ -262,7 +262,9 @@ def standardised(
     reference = request.filters.without(*by) if reference is None else reference
     # Unsuppressed sums: the public (suppressed) tables cannot be used for arithmetic.
     raw_detail = raw_sums(database_url, replace(request, by=(*by, *strata), grain=None))
-    raw_reference = raw_sums(database_url, Request(request.kpi_id, reference, strata, None, request.scope))
+    raw_reference = raw_sums(
+        database_url, Request(request.kpi_id, reference, strata, None, request.scope.widened())
+    )
     if raw_reference.empty:  # a reference with no one in it: nothing to expect
         raw_reference = pd.DataFrame(columns=[*strata, "numerator", "denominator"], dtype=float)
     if raw_detail.empty:

@@ -104,7 +104,7 @@ def quadrant(view: View, by: str) -> PanelData:
         frame["surplus_per_case"] = frame["surplus"] / frame["denominator"]
         # gaining or losing per case: the sign read through the surplus's polarity
         frame["outcome"] = sign_outcomes(frame["surplus_per_case"], REGISTRY["drg_surplus"].polarity)
-        region = values(sel, "cmi", filters=city_filters(sel.filters))
+        region = values(sel, "cmi", filters=city_filters(sel.filters), comparator=True)
         meta = {
             "level": by,
             "key": key,
@@ -142,7 +142,7 @@ def group_costs(view: View) -> PanelData:
         sel = selection(view)
         filters = city_filters(sel.filters).replace(drg=(group,))
         frame = values(sel, "avg_inpatient_cost", ("institution",), filters=filters)
-        region = values(sel, "avg_inpatient_cost", filters=filters)
+        region = values(sel, "avg_inpatient_cost", filters=filters, comparator=True)
         frame["parent"] = float(region["value"].iloc[0])
         frame["chosen"] = frame["institution_id"] == view.state.institution
         frame = frame.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)

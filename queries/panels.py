@@ -103,18 +103,28 @@ def values(
     by: tuple[str, ...] = (),
     grain: str | None = None,
     filters: Filters | None = None,
+    comparator: bool = False,
 ) -> pd.DataFrame:
     """One KPI's values for the selection (or other ``filters`` under the selection's scope), with its id and
-    name beside them (long format, ready to stack with other KPIs)."""
-    request = Request(kpi_id, filters or sel.filters, by, grain, sel.scope)
+    name beside them (long format, ready to stack with other KPIs). A ``comparator`` (the city, a region) is
+    computed over the whole city whatever the viewer's scope: an aggregate, never a unit, so it names no one."""
+    scope = sel.scope.widened() if comparator else sel.scope
+    request = Request(kpi_id, filters or sel.filters, by, grain, scope)
     frame = localise(kpi_values(sel.database_url, request), sel.database_url, sel.lang)
     kpi = REGISTRY[kpi_id]
     return frame.assign(kpi=kpi_id, kpi_name=kpi.name_zh, kpi_name_en=kpi.name_en)
 
 
-def request(sel: Selection, kpi_id: str, by: tuple[str, ...] = (), filters: Filters | None = None) -> Request:
-    """A request for the selection (or other ``filters``) under the selection's scope."""
-    return Request(kpi_id, filters or sel.filters, by, None, sel.scope)
+def request(
+    sel: Selection,
+    kpi_id: str,
+    by: tuple[str, ...] = (),
+    filters: Filters | None = None,
+    comparator: bool = False,
+) -> Request:
+    """A request for the selection (or other ``filters``) under the selection's scope (the whole city's, for
+    a ``comparator``: an aggregate)."""
+    return Request(kpi_id, filters or sel.filters, by, None, sel.scope.widened() if comparator else sel.scope)
 
 
 def target_for(sel: Selection, kpi_id: str) -> float | None:
@@ -211,7 +221,9 @@ def _card(sel: Selection, kpi_id: str) -> dict:
     card = {"kpi": kpi_id}
     try:
         current = earlier_periods(sel.database_url, request(sel, kpi_id))
-        city_frame = kpi_values(sel.database_url, request(sel, kpi_id, filters=city_filters(sel.filters)))
+        city_frame = kpi_values(
+            sel.database_url, request(sel, kpi_id, filters=city_filters(sel.filters), comparator=True)
+        )
         if current.empty or city_frame.empty:  # e.g. a distinct count over no rows at all
             return {**card, "error": Message.of("no_data")}
         row, city = current.iloc[0], city_frame.iloc[0]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.messages import Message
+from dashboard.core.reference import OTHER_UNITS
+from queries.access import visible_institutions
 from queries.kpi.catalog import get_catalog
 from queries.panels import TOP_UNITS, PanelData, cards, kpi_trends, members, panel, values
 from queries.selection import View, selection
@@ -42,10 +44,32 @@ def institution_flows(view: View) -> PanelData:
 
     def compute():
         sel = selection(view)
-        frame = values(sel, "referral_count", ("institution", "to_institution"))
         catalog = get_catalog(view.database_url)
+        by = ("institution", "to_institution")
+        if sel.scope.unrestricted:
+            frame = values(sel, "referral_count", by)
+        else:  # receivers outside the viewer's scope are one aggregate, 其他机构, never named
+            visible = visible_institutions(catalog, sel.scope)
+            hidden = tuple(sorted(set(catalog.parents["institution"]) - visible))
+            named = values(
+                sel,
+                "referral_count",
+                by,
+                filters=sel.filters.replace(to_institution=tuple(sorted(visible)) or ("_none",)),
+            )
+            frame = named
+            if hidden:
+                others = values(
+                    sel,
+                    "referral_count",
+                    ("institution",),
+                    filters=sel.filters.replace(to_institution=hidden),
+                )
+                others = others.assign(to_institution_id=OTHER_UNITS)[named.columns]
+                frame = pd.concat([named, others], ignore_index=True)
         frame["to_name"] = [
-            catalog.name("institution", c, view.state.lang) for c in frame["to_institution_id"]
+            OTHER_UNITS if c == OTHER_UNITS else catalog.name("institution", c, view.state.lang)
+            for c in frame["to_institution_id"]
         ]
         frame = frame.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
         return PanelData(frame, {"top": TOP_PAIRS})

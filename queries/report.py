@@ -10,9 +10,13 @@ rates; hospitals are ranked by the surplus per case, never by the size-driven to
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
 from dashboard.core.messages import Message
+from dashboard.core.reference import PEER_PREFIX
+from queries.access import peers_named, visible_institutions
 from queries.comparisons import kpi_outcomes
 from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import make_filters
@@ -41,14 +45,16 @@ HOSPITAL_LEVELS = ("tertiary", "secondary")
 
 
 def hospitals(view: View) -> list[dict]:
-    """The hospitals a report can be made for (tertiary and secondary), as dropdown options."""
+    """The hospitals a report can be made for (tertiary and secondary) inside the viewer's scope, as dropdown
+    options."""
     lang = view.state.lang
     catalog = get_catalog(view.database_url)
     names = catalog.names["institution"] if lang == "zh" else catalog.names_en["institution"]
+    visible = visible_institutions(catalog, view.scope)
     chosen = [
         (code, parent[2])
         for code, parent in catalog.parents["institution"].items()
-        if parent[2] in HOSPITAL_LEVELS
+        if parent[2] in HOSPITAL_LEVELS and code in visible
     ]
     return [
         {"label": names[code], "value": code}
@@ -95,9 +101,10 @@ def report(view: View) -> PanelData:
         rows, peers = [], []
         for kpi_id in REPORT_KPIS:
             kpi = REGISTRY[kpi_id]
-            units = values(sel, kpi_id, ("institution",), filters=peer_filters)
+            # the peers whatever the viewer's scope: those outside it are anonymised below
+            units = values(sel, kpi_id, ("institution",), filters=peer_filters, comparator=True)
             if kpi.denominator is not None:  # a rate: the peers pooled (Σnumerator / Σdenominator)
-                group = values(sel, kpi_id, filters=peer_filters)
+                group = values(sel, kpi_id, filters=peer_filters, comparator=True)
                 peer_value, basis = (float(group["value"].iloc[0]) if len(group) else float("nan")), "pooled"
             else:  # a total (weight, groups, surplus): the peers' median, since their sum is no comparison
                 peer_value, basis = float(units["value"].median()), "median"
@@ -138,8 +145,40 @@ def report(view: View) -> PanelData:
             "peer_count": len(peer_codes),
             "start": sel.filters.start.isoformat(),
             "end": sel.filters.end.isoformat(),
-            "peers": localise(pd.concat(peers, ignore_index=True), view.database_url, state.lang),
+            "peers": anonymised(
+                localise(pd.concat(peers, ignore_index=True), view.database_url, state.lang),
+                None if named else visible_institutions(catalog, sel.scope),
+            ),
         }
         return PanelData(pd.DataFrame(rows), meta)
 
-    return panel("report", view, compute)
+    named = view.scope.unrestricted or peers_named()
+    return panel("report.named" if named else "report", view, compute)
+
+
+def anonymised(peers: pd.DataFrame, visible: frozenset[str] | None) -> pd.DataFrame:
+    """The peers outside the viewer's scope as 同级医院A, B, … (``visible`` None: every peer named).
+
+    The letters follow a hash of the codes, not the codes' order, so a letter says nothing about which
+    hospital it is; the same hospital keeps its letter on every indicator of the report.
+    """
+    if visible is None or peers.empty:
+        return peers
+    hidden = sorted(
+        {c for c in peers["institution_id"] if c not in visible},
+        key=lambda c: hashlib.sha256(c.encode()).hexdigest(),
+    )
+    letters = {code: PEER_PREFIX + _letters(i) for i, code in enumerate(hidden)}
+    codes = [letters.get(c, c) for c in peers["institution_id"]]
+    names = [letters.get(c, n) for c, n in zip(peers["institution_id"], peers["name"], strict=True)]
+    return peers.assign(institution_id=codes, name=names)
+
+
+def _letters(index: int) -> str:
+    """A, B, …, Z, AA, AB, …"""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text

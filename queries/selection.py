@@ -15,6 +15,7 @@ from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.months import add_months, month_end, parse_month, quarter_start
 from dashboard.core.state import DEFAULT_PERIOD, DRILL_LEVELS, PERIODS, ViewState
+from queries.access import in_scope, scope_root
 from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import EVERYTHING, Filters, Scope, make_filters
 
@@ -46,6 +47,34 @@ class View:
     database_url: str
     state: ViewState
     scope: Scope = EVERYTHING
+    confined: tuple[str, ...] = ()  # parameters of the URL dropped because they lie outside the scope
+
+
+def confine(view: View) -> View:
+    """The view kept inside the viewer's scope: a unit outside it (a hand-edited link, a forged request) is
+    dropped and remembered for a notice; a scoped viewer's view starts at their own unit (a consortium
+    director's home is their consortium), with its parents filled in for the breadcrumb."""
+    scope = view.scope
+    if scope.unrestricted and scope.doctors:
+        return view
+    catalog = get_catalog(view.database_url)
+    state, confined = view.state, list(view.confined)
+    for level in DRILL_LEVELS:
+        code = getattr(state, level)
+        if code and catalog.knows(level, code) and not in_scope(catalog, scope, level, code):
+            confined.append(f"{level}={code}")
+            state = replace(state, **{lv: "" for lv in DRILL_LEVELS[DRILL_LEVELS.index(level) :]})
+            break
+    if state.pair and not all(
+        in_scope(catalog, scope, "institution", code) for code in state.pair.split("~")
+    ):
+        confined.append(f"pair={state.pair}")
+        state = replace(state, pair="")
+    root = scope_root(scope)
+    if root and not getattr(state, root[0]):
+        filled = drill_state(View(view.database_url, state), *root)
+        state = filled if filled is not None else state
+    return View(view.database_url, state, scope, tuple(confined))
 
 
 @dataclass(frozen=True)
@@ -161,6 +190,7 @@ def filters_for(
 def selection(view: View, extra: tuple[tuple[str, str], ...] = ()) -> Selection:
     """The filters for a view; ``extra`` adds a page's own filters (the visits page's ICD-10 chapter, the DRG
     page's group) as (dimension, code) pairs."""
+    view = confine(view)
     state = view.state
     catalog = get_catalog(view.database_url)
     values, dropped = {}, []
@@ -185,6 +215,9 @@ def selection(view: View, extra: tuple[tuple[str, str], ...] = ()) -> Selection:
     if extra:
         filters = filters.replace(**{dimension: (code,) for dimension, code in extra})
     deepest = next(((level, values[level]) for level in reversed(DRILL_LEVELS) if level in values), None)
+    notes = (note,) if note else ()
+    if view.confined:
+        notes += (Message.of("out_of_scope", what=", ".join(view.confined)),)
     return Selection(
         view.database_url,
         filters,
@@ -192,7 +225,7 @@ def selection(view: View, extra: tuple[tuple[str, str], ...] = ()) -> Selection:
         state.lang,
         tuple(dropped),
         *(deepest or (None, None)),
-        notes=(note,) if note else (),
+        notes=notes,
     )
 
 
@@ -241,7 +274,9 @@ def city_filters(filters: Filters) -> Filters:
 
 
 def filter_options(view: View) -> dict[str, list[dict]]:
-    """Options of the cascading filter bar: each level lists only the children of the level above."""
+    """Options of the cascading filter bar: each level lists only the children of the level above, and only
+    units inside the viewer's scope."""
+    view = confine(view)
     state, lang = view.state, view.state.lang
     catalog = get_catalog(view.database_url)
     names = catalog.names if lang == "zh" else catalog.names_en
@@ -264,6 +299,9 @@ def filter_options(view: View) -> dict[str, list[dict]]:
     if not state.institution:
         teams = [k for k in teams if catalog.parents["team"][k] in institutions]
     options["team"] = [{"label": catalog.names["team"][k], "value": k} for k in sorted(teams)]
+    if not view.scope.unrestricted:
+        for level in ("district", "consortium", "institution", "team"):
+            options[level] = [o for o in options[level] if in_scope(catalog, view.scope, level, o["value"])]
     for level in ("district", "consortium", "institution", "team"):
         # A code this warehouse does not know stays visible (and in the URL) with a mark, rather than being
         # silently dropped by the dropdown; the page says it was ignored.
@@ -275,10 +313,14 @@ def filter_options(view: View) -> dict[str, list[dict]]:
 
 def breadcrumb(view: View) -> list[tuple[str | None, ViewState]]:
     """(name, view state) from the city (named None) down to the deepest selected unit."""
+    view = confine(view)
     state = view.state
     catalog = get_catalog(view.database_url)
-    crumbs: list[tuple[str | None, ViewState]] = [(None, state.up_to(None))]
-    for level in DRILL_LEVELS:
+    root = scope_root(view.scope)
+    # a scoped viewer's path starts at their own unit: the levels above it are not theirs to go to
+    crumbs: list[tuple[str | None, ViewState]] = [] if root else [(None, state.up_to(None))]
+    levels = DRILL_LEVELS[DRILL_LEVELS.index(root[0]) :] if root else DRILL_LEVELS
+    for level in levels:
         code = getattr(state, level)
         if code:
             crumbs.append((catalog.name(level, code, state.lang), state.up_to(level)))
@@ -288,6 +330,7 @@ def breadcrumb(view: View) -> list[tuple[str | None, ViewState]]:
 def drill_target(view: View, code: str) -> ViewState | None:
     """The view one level down, into ``code`` (None at the doctor level, where there is nothing below, and for
     a code the warehouse does not know: a forged click)."""
+    view = confine(view)
     child = selection(view).child
     return drill_state(view, child, code) if child else None
 
@@ -298,6 +341,8 @@ def drill_state(view: View, level: str, code: str) -> ViewState | None:
     unit (a forged click)."""
     catalog = get_catalog(view.database_url)
     if level not in DRILL_LEVELS or code not in catalog.names.get(level, {}):
+        return None
+    if not in_scope(catalog, view.scope, level, code):  # a forged click on a unit outside the scope
         return None
     new = view.state.select(level, code)
     institution = {"institution": code, "team": None, "doctor": None}.get(level)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.core.db import dispose_engines
-from tests.support import TEST_LAST_MONTH, TEST_SEED
+from tests.support import TEST_LAST_MONTH, TEST_PASSWORD, TEST_SEED, TEST_USER
 
 TESTS = Path(__file__).resolve().parent
 DEMO_FIXTURES = {
@@ -19,6 +19,24 @@ DEMO_FIXTURES = {
     "quality_warehouse",
 }  # each builds a demo warehouse (once per session)
 POSTGRES_FIXTURES = {"postgres_url", "pg_s_warehouse"}
+
+
+@pytest.fixture(scope="session")
+def _app_database(tmp_path_factory) -> str:
+    """A scratch application database for the session, with the tests' administrator in it."""
+    from dashboard.accounts import store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.sqlite3'}"
+    store.add_user(store.app_engine(url), TEST_USER, "admin", None, None, TEST_PASSWORD)
+    return url
+
+
+@pytest.fixture(autouse=True)
+def app_users(_app_database, monkeypatch) -> str:
+    """Every test's app uses the scratch application database and a fixed secret key (never data/)."""
+    monkeypatch.setenv("DASHBOARD_APP_DATABASE_URL", _app_database)
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "tests-only-secret-key-0123456789abcdef")
+    return _app_database
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The application database: users (and, as issue 15 goes on, sessions and the audit trail).
+"""The application database: users and the audit trail.
 
 A SQLite file under data/ by default (``sqlite:///data/app.sqlite3``), PostgreSQL by
 ``DASHBOARD_APP_DATABASE_URL``; tables are created on first use. Never the warehouse: a load swaps the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,11 +19,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dashboard.core.errors import UserFacingError
 from dashboard.core.paths import DATA_DIR
+from dashboard.core.roles import ROLES, SCOPE_OF_ROLE
 
 DEFAULT_APP_DATABASE_URL = f"sqlite:///{DATA_DIR / 'app.sqlite3'}"
-ROLES = ("admin", "city", "district", "consortium", "insurance", "hospital")
-# the scope each role must have (DOMAIN §11); the others see the whole city and take none
-SCOPE_OF_ROLE = {"district": "district", "consortium": "consortium", "hospital": "institution"}
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,39}$")
 _hasher = PasswordHasher()  # argon2id with the library's current defaults (memory-hard)
@@ -38,6 +37,8 @@ app_user = sa.Table(
     sa.Column("email", sa.String(200)),
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    # made by `make run` for the demo warehouse: listed on its login page, never let in on real data
+    sa.Column("demo", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
@@ -51,6 +52,7 @@ class User:
     scope_id: str | None
     email: str | None
     disabled: bool
+    demo: bool = False
 
     @property
     def scope_label(self) -> str:
@@ -66,11 +68,16 @@ def app_engine(url: str | None = None) -> sa.Engine:
     url = url or app_database_url()
     try:
         parsed = sa.make_url(url)
+        options: dict = {}
         if parsed.get_backend_name() == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")  # the one PostgreSQL driver the app ships
-        engine = sa.create_engine(parsed)
+        if parsed.get_backend_name() == "sqlite":
+            # the server's threads write audit rows at once: wait for the lock rather than fail
+            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        engine = sa.create_engine(parsed, **options)
         if engine.dialect.name == "sqlite" and engine.url.database:
             os.makedirs(os.path.dirname(os.path.abspath(engine.url.database)), exist_ok=True)
+            sa.event.listen(engine, "connect", _sqlite_wal)
         app_metadata.create_all(engine)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError):
         raise UserFacingError("app_database_url", url=url.split("@")[-1]) from None
@@ -79,7 +86,28 @@ def app_engine(url: str | None = None) -> sa.Engine:
     return engine
 
 
-def _now() -> dt.datetime:
+_ENGINES: dict[str, sa.Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def shared_engine(url: str | None = None) -> sa.Engine:
+    """The process's one engine on the application database (the web app asks on every request)."""
+    url = url or app_database_url()
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            _ENGINES[url] = app_engine(url)
+        return _ENGINES[url]
+
+
+def _sqlite_wal(dbapi_connection, _record) -> None:
+    # readers do not wait for the writer, and the writer waits for the lock instead of failing at once
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -117,6 +145,7 @@ def add_user(
     email: str | None,
     password: str,
     known_codes=None,
+    demo: bool = False,
 ) -> User:
     """Create a user. ``known_codes(kind, code) -> bool`` checks a scope against the warehouse."""
     if not _USERNAME.match(username or ""):
@@ -125,7 +154,7 @@ def add_user(
     if scope_type and known_codes is not None and not known_codes(scope_type, scope_id):
         raise UserFacingError("scope_unknown", kind=scope_type, code=scope_id)
     check_password_rules(password)
-    now = _now()
+    now = utc_now()
     row = {
         "username": username,
         "role": role,
@@ -134,6 +163,7 @@ def add_user(
         "email": email,
         "password_hash": _hasher.hash(password),
         "disabled": False,
+        "demo": demo,
         "created_at": now,
         "updated_at": now,
     }
@@ -187,7 +217,7 @@ def verify(engine: sa.Engine, username: str, password: str) -> User | None:
 def _update(engine: sa.Engine, username: str, **values) -> None:
     with engine.begin() as conn:
         done = conn.execute(
-            sa.update(app_user).where(app_user.c.username == username).values(**values, updated_at=_now())
+            sa.update(app_user).where(app_user.c.username == username).values(**values, updated_at=utc_now())
         )
         if done.rowcount == 0:
             raise UserFacingError("no_such_user", username=username)
@@ -195,5 +225,11 @@ def _update(engine: sa.Engine, username: str, **values) -> None:
 
 def _user(row) -> User:
     return User(
-        row["username"], row["role"], row["scope_type"], row["scope_id"], row["email"], bool(row["disabled"])
+        row["username"],
+        row["role"],
+        row["scope_type"],
+        row["scope_id"],
+        row["email"],
+        bool(row["disabled"]),
+        bool(row["demo"]),
     )

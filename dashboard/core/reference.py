@@ -68,3 +68,9 @@ def drg_adrg_catalogue() -> pd.DataFrame:
 @cache
 def drg_mdc_names() -> pd.DataFrame:
     return _read("drg_mdc_demo.csv")
+
+
+# Stand-ins for units outside a viewer's data scope (DOMAIN §11): institutions aggregated as 其他机构, and a
+# hospital's peers as 同级医院A, B, … The interface names them (``dashboard.ui.words``); no real code looks so.
+OTHER_UNITS = "_other"
+PEER_PREFIX = "_peer_"

@@ -7,6 +7,8 @@ PAGE_CONTENT = "page-content"
 NAVBAR = "navbar"
 DATA_AS_OF = "data-as-of"
 LANG_SWITCH = "lang-switch"
+VIEWER = "viewer"  # the logged-in user's name, role and scope
+LOGOUT = "logout"
 URL_NOTICE = "url-notice"
 BREADCRUMB = "breadcrumb"
 

@@ -12,7 +12,7 @@ import pandas as pd
 from dashboard.core.errors import UserFacingError
 from dashboard.ui.components.report import peer_description
 from dashboard.ui.formatting import format_kpi
-from dashboard.ui.words import t
+from dashboard.ui.words import stand_in_names, t
 
 # Debian's fonts-noto-cjk; the collection's third face is Simplified Chinese. DASHBOARD_CJK_FONT overrides.
 CJK_FONTS = (
@@ -48,7 +48,7 @@ def report_table(frame: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
 
 def report_xlsx(frame: pd.DataFrame, meta: dict, lang: str) -> bytes:
     buffer = io.BytesIO()
-    peers = meta["peers"].drop(columns=["chosen"], errors="ignore")
+    peers = stand_in_names(meta["peers"].drop(columns=["chosen"], errors="ignore"), lang)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         report_table(frame, meta, lang).to_excel(writer, sheet_name=t("sheet_indicators", lang), index=False)
         peers.to_excel(writer, sheet_name=t("sheet_peers", lang), index=False)

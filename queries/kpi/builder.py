@@ -127,6 +127,8 @@ def _choose(relations: tuple[Relation, ...], needed: set[str], warehouse: Wareho
 def _check_applicable(
     kpi: Kpi, request: Request, denominator_relation: Relation | None, warehouse: Warehouse = EVERY_WAREHOUSE
 ) -> None:
+    if not request.scope.doctors and "doctor" in {*request.by, *(k for k, _ in request.filters.values)}:
+        raise NotApplicable("scope_no_doctors", kpi=kpi.name)
     residence = kpi.geography == "residence"
     blocked = set()
     if kpi.split or kpi.residence_only:
@@ -151,9 +153,9 @@ def _scope_condition(kpi: Kpi, scope: Scope, c) -> sa.ColumnElement | None:
     if scope.unrestricted:
         return None
     if kpi.geography == "residence" or "institution_id" not in c:
-        if not scope.districts:
+        if not scope.residence_districts:
             raise NotApplicable("scope_names_no_district", kpi=kpi.name)
-        return c["res_district"].in_(scope.districts)
+        return c["res_district"].in_(scope.residence_districts)
     terms = []
     if scope.districts:
         terms.append(c["inst_district"].in_(scope.districts))

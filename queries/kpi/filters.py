@@ -95,23 +95,43 @@ class Filters:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a viewer may see. Empty everywhere means everything (the default until login arrives)."""
+    """What a viewer may see (DOMAIN §11). Empty everywhere means everything (an operator, a city official).
+
+    Rows on the institution side count when their institution lies in one of the districts, consortia or
+    institutions named; residence-based rows count when the resident lives in one of ``districts`` or, for a
+    consortium, in its ``catchment`` (the consortium's district). ``doctors`` False refuses any breakdown or
+    filter by doctor (the insurance bureau sees hospitals, not doctors).
+    """
 
     districts: tuple[str, ...] = ()
     consortia: tuple[str, ...] = ()
     institutions: tuple[str, ...] = ()
+    catchment: tuple[str, ...] = ()
+    doctors: bool = True
     label: str = field(default="all", compare=False)
 
     @property
     def unrestricted(self) -> bool:
         return not (self.districts or self.consortia or self.institutions)
 
+    @property
+    def residence_districts(self) -> tuple[str, ...]:
+        return self.districts or self.catchment
+
     def key(self) -> tuple:
-        return (self.districts, self.consortia, self.institutions)
+        return (self.districts, self.consortia, self.institutions, self.catchment, self.doctors)
+
+    def widened(self) -> Scope:
+        """The whole city with this scope's other limits (a comparator: an aggregate, never a unit)."""
+        return Scope(doctors=self.doctors, label="city")
 
     @classmethod
-    def of(cls, districts=(), consortia=(), institutions=(), label: str = "custom") -> Scope:
-        return cls(_clean(districts), _clean(consortia), _clean(institutions), label)
+    def of(
+        cls, districts=(), consortia=(), institutions=(), label: str = "custom", catchment=(), doctors=True
+    ) -> Scope:
+        return cls(
+            _clean(districts), _clean(consortia), _clean(institutions), _clean(catchment), doctors, label
+        )
 
 
 EVERYTHING = Scope()

@@ -16,7 +16,7 @@ from dashboard.app import create_app
 from dashboard.core.settings import Settings
 from dashboard.serve import ensure_warehouse
 from dashboard.ui import ids
-from tests.support import TEST_LAST_MONTH, raises_saying, run_kpi_cli, texts
+from tests.support import TEST_LAST_MONTH, logged_in, raises_saying, run_kpi_cli, texts
 
 # Pages drawn without the shared frame (filter bar, breadcrumb, notice of ignored link parameters)
 FRAMELESS = {"/definitions"}
@@ -69,7 +69,7 @@ def test_two_apps_both_get_their_callbacks(s_warehouse):
     first = create_app(Settings(database_url=s_warehouse))
     second = create_app(Settings(database_url=s_warehouse))
     for app in (first, second):
-        client = app.server.test_client()
+        client = logged_in(app.server.test_client())
         dependencies = client.get("/_dash-dependencies")
         assert dependencies.status_code == 200
         outputs = [d["output"] for d in json.loads(dependencies.data)]
@@ -83,7 +83,7 @@ def test_two_apps_both_get_their_callbacks(s_warehouse):
 def test_every_page_renders_with_any_query_string(s_warehouse, path, query):
     """Any query string on any page path: the server answers with that page, and the page's layout shows it
     and reports the link parameters it ignored."""
-    client = create_app(Settings(database_url=s_warehouse)).server.test_client()
+    client = logged_in(create_app(Settings(database_url=s_warehouse)).server.test_client())
     response = client.get(f"{path}{query}")
     assert response.status_code == 200
     # Dash serves one index for every path (its <title> stays the app's until the browser runs the page's
@@ -103,14 +103,14 @@ def test_every_page_renders_with_any_query_string(s_warehouse, path, query):
 
 
 def test_unknown_page_is_a_page_not_a_crash(s_warehouse):
-    client = create_app(Settings(database_url=s_warehouse)).server.test_client()
+    client = logged_in(create_app(Settings(database_url=s_warehouse)).server.test_client())
     response = client.get("/no-such-page")
     assert response.status_code == 200
     assert _preview_title(response) == "医联体绩效分析"  # the app's own title: no page matched the path
 
 
 def test_bootstrap_is_served_locally(s_warehouse):
-    client = create_app(Settings(database_url=s_warehouse)).server.test_client()
+    client = logged_in(create_app(Settings(database_url=s_warehouse)).server.test_client())
     response = client.get("/vendor/bootstrap5/css/bootstrap.min.css")
     assert response.status_code == 200 and b".container" in response.data
 

@@ -30,6 +30,9 @@ SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 # The demo warehouse of the test session: its last month and seed
 TEST_LAST_MONTH = dt.date(2026, 10, 1)
 TEST_SEED = 2025
+# the administrator every test session has in its scratch application database (tests/conftest.py)
+TEST_USER = "tester"
+TEST_PASSWORD = "tests-only-password-42"
 
 CONSORTIUM = "?district=990122&consortium=C04"  # 平湖县紧密型医共体
 ERROR_TEXTS = {t("error", "zh"), t("draw_error", "zh"), t("compute_error", "zh")}
@@ -117,26 +120,62 @@ def plan_or_none(kpi, request):
 # --- a real browser (dash_duo) -----------------------------------------------------------------------------
 
 
+def login_form(client, username: str, password: str, host: str = "localhost", next_path: str = ""):
+    """Post the login form as a browser would (its CSRF token read from the page): the response."""
+    import re
+
+    query = f"?next={next_path}" if next_path else ""
+    page = client.get(f"/login{query}", headers={"Host": host})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post(
+        f"/login{query}",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers={"Host": host},
+    )
+
+
+def logged_in(client, username: str = TEST_USER, password: str = TEST_PASSWORD, host: str = "localhost"):
+    """``client`` with a session of ``username`` (the tests' administrator by default)."""
+    response = login_form(client, username, password, host)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+def browser_login(dash_duo, path: str = "/", username: str = TEST_USER, password: str = TEST_PASSWORD):
+    """Log in through the real login form in the browser, then open ``path``."""
+    from urllib.parse import quote
+
+    dash_duo.driver.get(dash_duo.server_url + "/login?next=" + quote(path, safe=""))
+    dash_duo.wait_for_element("#username", timeout=20).send_keys(username)
+    dash_duo.find_element("#password").send_keys(password)
+    dash_duo.find_element("button[type=submit]").click()
+    dash_duo.wait_for_element("#react-entry-point", timeout=30)
+
+
+def start_app(dash_duo, app, path: str = "/", username: str = TEST_USER, password: str = TEST_PASSWORD):
+    """Serve ``app``, log in as ``username`` in the browser and open ``path``."""
+    dash_duo.start_server(app, navigate=False)
+    # the server's address without dash_duo's own first visit (it would wait for a Dash page at /login)
+    dash_duo._url = dash_duo.server.url
+    dash_duo.driver.set_window_size(1400, 2200)  # tall enough that the whole scorecard is on screen
+    browser_login(dash_duo, path, username, password)
+
+
 def start_home(dash_duo, url, path="/"):
-    """The app on ``url``, opened at ``path``, once the home page's first card shows a value."""
+    """The app on ``url``, logged in and opened at ``path``, once the home page's first card shows a value."""
     from dashboard.app import create_app
     from dashboard.core.settings import Settings
 
-    dash_duo.start_server(create_app(Settings(database_url=url)))
-    dash_duo.driver.set_window_size(1400, 2200)  # tall enough that the whole scorecard is on screen
-    if path != "/":
-        dash_duo.driver.get(dash_duo.server_url + path)
+    start_app(dash_duo, create_app(Settings(database_url=url)), path)
     dash_duo.wait_for_element("#card-primary_care_visit_share .kpi-value", timeout=30)
 
 
 def open_page(dash_duo, url, path):
-    """The app on ``url``, opened at ``path`` (without waiting for anything)."""
+    """The app on ``url``, logged in and opened at ``path`` (without waiting for anything)."""
     from dashboard.app import create_app
     from dashboard.core.settings import Settings
 
-    dash_duo.start_server(create_app(Settings(database_url=url)))
-    dash_duo.driver.set_window_size(1400, 2200)
-    dash_duo.driver.get(dash_duo.server_url + path)
+    start_app(dash_duo, create_app(Settings(database_url=url)), path)
 
 
 def click(dash_duo, element):

@@ -9,7 +9,7 @@ from dash import dcc, html
 from dashboard.ui.components.panels import GRAPH_CONFIG
 from dashboard.ui.figures.common import unit_bars
 from dashboard.ui.formatting import format_kpi
-from dashboard.ui.words import label, t
+from dashboard.ui.words import label, stand_in_names, t
 
 OUTCOME_CLASS = {"better": "text-success", "worse": "text-danger"}
 
@@ -90,7 +90,7 @@ def peer_slide(row: dict, peers: pd.DataFrame, lang: str) -> html.Section:
     rank = (
         "" if pd.isna(row["rank"]) else f" · {t('report_rank', lang)} {int(row['rank'])}/{int(row['peers'])}"
     )
-    part = peers[peers["kpi"] == row["kpi"]].assign(parent=row["peer_value"])
+    part = stand_in_names(peers[peers["kpi"] == row["kpi"]], lang).assign(parent=row["peer_value"])
     part = part.sort_values("value", ascending=row["polarity"] == "lower", na_position="last")
     figure = unit_bars(part, "institution_id", row["unit"], lang)
     return html.Section(

@@ -21,6 +21,11 @@ def header() -> dbc.Navbar:
                 dbc.NavbarBrand(t("app_brand", "zh"), href="/", id="brand"),
                 dbc.Nav(id=ids.NAVBAR, className="me-auto", navbar=True),
                 html.Span(id=ids.DATA_AS_OF, className="text-white-50 small me-3"),
+                html.Span(id=ids.VIEWER, className="text-white small me-2"),
+                # a plain link: logging out is a request to the server, which ends the session
+                html.A(
+                    t("logout", "zh"), href="/logout", id=ids.LOGOUT, className="btn btn-sm btn-light me-2"
+                ),
                 dcc.Link(
                     t("switch_lang", "zh"),
                     href="?lang=en",
@@ -152,3 +157,13 @@ def page_frame(state: ViewState, ignored: list[str], *content) -> html.Div:
 def data_as_of(day, lang: str) -> str:
     """The header's "data as of" line."""
     return f"{t('data_as_of', lang)} {day}"
+
+
+def viewer_text(username: str | None, role: str | None, scope_name: str | None, lang: str) -> str:
+    """Who is logged in, as the header shows it: name · role (· their unit)."""
+    if not username:
+        return ""
+    parts = [username, t(f"role_{role}", lang)]
+    if scope_name:
+        parts.append(scope_name)
+    return " · ".join(parts)

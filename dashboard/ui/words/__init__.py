@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message, Name, Term
+from dashboard.core.reference import OTHER_UNITS, PEER_PREFIX
 
 LANGS = ("zh", "en")
 CATALOGUE_DIR = Path(__file__).resolve().parent
@@ -106,7 +107,10 @@ def unit_names(frame, lang: str = "zh"):
     visit types, weight bands, follow-up counts …) named by the catalogue; units of the warehouse keep the names
     it gave them, a missing unit (an institution in no consortium) is "(none)"; rows that are the whole
     selection (a KPI without a breakdown, by period or not) are "all"."""
-    if frame is None or frame.empty or "name" not in frame:
+    if frame is None or frame.empty:
+        return frame
+    frame = stand_in_names(frame, lang)
+    if "name" not in frame:
         return frame
     first = frame.columns[0]
     if first in WHOLE_SELECTION_COLUMNS:
@@ -115,6 +119,31 @@ def unit_names(frame, lang: str = "zh"):
     if vocabulary is not None:
         return frame.assign(name=[label(vocabulary, code, lang) for code in frame[first]])
     return frame.assign(name=[t("none_unit", lang) if _missing(n) else n for n in frame["name"]])
+
+
+def stand_in_name(value, lang: str = "zh"):
+    """The words for a stand-in of units outside the viewer's scope (其他机构, 同级医院A); other values as
+    they are."""
+    if value == OTHER_UNITS:
+        return t("other_units", lang)
+    if isinstance(value, str) and value.startswith(PEER_PREFIX):
+        return t("peer_anonymous", lang, letter=value[len(PEER_PREFIX) :])
+    return value
+
+
+def stand_in_names(frame, lang: str = "zh"):
+    """``frame`` with every stand-in (in a code or a name column) in words."""
+    columns = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        and frame[c]
+        .map(lambda v: v == OTHER_UNITS or (isinstance(v, str) and v.startswith(PEER_PREFIX)))
+        .any()
+    ]
+    if not columns:
+        return frame
+    return frame.assign(**{c: [stand_in_name(v, lang) for v in frame[c]] for c in columns})
 
 
 def _missing(value) -> bool:

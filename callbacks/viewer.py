@@ -1,0 +1,44 @@
+"""Who is asking: the logged-in user's data scope, joined to every view a callback builds.
+
+The session is Flask-Login's (``dashboard.auth``); its guard lets no callback run without one. A handler
+called directly, outside any web request (the operator's own Python: tests, a notebook), acts as the
+operator and sees the whole city.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_login import current_user
+
+from dashboard.core.state import ViewState
+from queries.access import EVERYTHING, NOTHING, Scope, scope_for
+from queries.selection import View, confine
+
+
+def viewer_account():
+    """The account of the request's session (None outside a web request, or without a session)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return current_user.account
+
+
+def viewer_scope(database_url: str) -> Scope:
+    """The data scope of whoever asks."""
+    if not has_request_context():
+        return EVERYTHING
+    account = viewer_account()
+    if account is None:
+        return NOTHING
+    return scope_for(database_url, account.role, account.scope_type, account.scope_id)
+
+
+def view_of(database_url: str, state: ViewState) -> View:
+    """The view of ``state`` for whoever asks, kept inside their scope."""
+    return confine(View(database_url, state, viewer_scope(database_url)))
+
+
+def audited_rows(rows: int, kind: str = "download") -> None:
+    """Tell the audit trail how many rows a download or an export sends out (read by ``dashboard.gate``)."""
+    if has_request_context():
+        g.audit_rows = rows
+        g.audit_kind = kind
