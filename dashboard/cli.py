@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard demo|check|kpi|load|users|bench|bench-ui|bench-build|bench-load``. Errors are one line (in
+"""Command line: ``python -m dashboard demo|check|kpi|load|users|audit|bench|bench-ui|bench-build|bench-load``. Errors are one line (in
 English, for the scripts that read them), never a traceback. It may import lazily, to start fast."""
 
 from __future__ import annotations
@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
 
+    audit = sub.add_parser("audit", help="print the audit trail (logins, page views, downloads, exports)")
+    audit.add_argument("--since", required=True, help="first day, YYYY-MM-DD (times are UTC)")
+    audit.add_argument("--user", default=None, help="only this user's events")
+    audit.add_argument("--kind", default=None, help="only events of this kind (login, page_view, download …)")
+    audit.add_argument("--format", default="csv", choices=["csv"], help="csv (the only format, for now)")
+
     lbench = sub.add_parser("bench-load", help="time a load of the demo's extracts at M and L")
     lbench.add_argument("--scales", nargs="+", default=["M", "L"])
     lbench.add_argument("--work-dir", default=None, help="scratch folder (default: a temporary one)")
@@ -137,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             return _load(args)
         if args.command == "users":
             return _users(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "bench-load":
             from dashboard.bench.load import run_load_benchmark
 
@@ -250,6 +258,25 @@ def _users(args) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def _audit(args) -> int:
+    import datetime as dt
+
+    from dashboard.accounts import audit, store
+
+    try:
+        since = dt.date.fromisoformat(args.since)
+    except ValueError:
+        raise UserFacingError("date_not_iso", value=args.since) from None
+    if args.kind is not None and args.kind not in audit.KINDS:
+        raise UserFacingError("not_one_of", key="kind", allowed=audit.KINDS, value=args.kind)
+    engine = store.app_engine()
+    try:
+        sys.stdout.write(audit.as_csv(audit.events(engine, since, args.user, args.kind)))
+    finally:
+        engine.dispose()
+    return 0
 
 
 def _password_from_stdin(args) -> str:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dashboard.accounts.store import app_metadata, utc_now
+from dashboard.core.roles import AUDIT_KINDS
 
-# what happened: a login, a refused login, a logout, a page shown, the data of a panel or control asked
-# for, a file downloaded, a report exported, a request refused (no session, out of scope, forged)
-KINDS = ("login", "login_failed", "logout", "page_view", "data", "download", "export", "refused")
+KINDS = AUDIT_KINDS
 COLUMNS = ("at", "username", "role", "scope", "address", "kind", "page", "filters", "rows", "detail")
 
 audit_event = sa.Table(

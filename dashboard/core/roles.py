@@ -24,6 +24,12 @@ ROLE_PAGES: dict[str, frozenset[str]] = {
 ROLE_DEFAULT_PAGE = {"insurance": "/drg", "hospital": "/report"}
 
 
+# what the audit trail records: a login, a refused login, a logout, a page shown, the data of a panel or a
+# control asked for, a file downloaded, a report exported, a request refused (no session, a page not open to
+# the role, a malformed request)
+AUDIT_KINDS = ("login", "login_failed", "logout", "page_view", "data", "download", "export", "refused")
+
+
 def may_open(role: str | None, path: str) -> bool:
     """Whether ``role`` may open the page at ``path`` (an unknown role opens nothing)."""
     return path in ROLE_PAGES.get(role or "", frozenset())

@@ -86,3 +86,9 @@ DISTRICT_LIMITS = "district-limits"
 CHRONIC_COMPARE = "chronic-compare"
 CHRONIC_LIMITS = "chronic-limits"
 QUALITY_TABLE = "quality-table"
+
+# the audit page (administrators)
+AUDIT_SINCE = "audit-since"
+AUDIT_USER = "audit-user"
+AUDIT_KIND = "audit-kind"
+AUDIT_TABLE = "audit-table"

@@ -19,7 +19,7 @@ from dashboard.ui import ids
 from tests.support import TEST_LAST_MONTH, logged_in, raises_saying, run_kpi_cli, texts
 
 # Pages drawn without the shared frame (filter bar, breadcrumb, notice of ignored link parameters)
-FRAMELESS = {"/definitions"}
+FRAMELESS = {"/definitions", "/audit"}
 JUNK = "?foo=%3Cscript%3E&bar=&&x=1%00&period=never"
 
 
