@@ -61,7 +61,8 @@ def controls_to_url(kpi, compare, adjust, limits, search):
     state = view_state(search)
     new = replace(
         state,
-        kpi="" if kpi in (None, q.DEFAULT_KPI) else kpi,
+        # only a KPI the page compares (a forged value is not written into the URL)
+        kpi="" if kpi in (None, q.DEFAULT_KPI) or kpi not in q.kpi_choices() else kpi,
         compare=compare if compare in ("parent", "peer") else "",
         adjust="standardised" if adjust == "standardised" else "",
         limits="plain" if limits == "plain" else "overdispersed",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
-from callbacks.viewer import audited_rows, view_of
+from callbacks.viewer import audited_rows, outside_scope, view_of
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message
 from dashboard.core.state import ViewState, parse_query
@@ -79,7 +79,7 @@ def check_panels(app, laid_out: set[str]) -> None:
 
 def render(spec: PanelSpec, key: str, search: str | None, database_url: str):
     """A panel's body for the URL's view: its chart (with its note), a component, or a message saying why not."""
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     lang = state.lang
     try:
         data = spec.data(view_of(database_url, state))
@@ -110,7 +110,7 @@ def download(book: dict[str, PanelSpec], triggered, search: str | None, database
     if spec is None:
         log.warning("download of unknown panel %r refused", key)
         return no_update
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     lang = state.lang
     try:
         data = spec.data(view_of(database_url, state))
@@ -142,7 +142,7 @@ def clicked(click, search: str | None, database_url: str) -> str:
     points = click.get("points") if isinstance(click, dict) else None
     first = points[0] if isinstance(points, list) and points else None
     custom = first.get("customdata") if isinstance(first, dict) else None
-    state, _ = parse_query(search or "")
+    state = view_state(search)
     new = None
     if isinstance(custom, str) and "~" in custom:
         new = replace(state, pair=custom)
@@ -162,7 +162,7 @@ def draw(book: dict[str, PanelSpec], key: str, search: str | None, database_url:
     spec = book.get(key) if isinstance(key, str) else None
     if spec is None:  # only a forged request gets here: start-up checked every laid-out panel
         log.warning("drawing of unknown panel %r refused", key)
-        return message(tell(Message.of("no_data"), parse_query(search or "")[0].lang))
+        return message(tell(Message.of("no_data"), view_state(search).lang))
     return render(spec, key, search, database_url)
 
 
@@ -193,7 +193,7 @@ def checked_query(new: ViewState, search: str | None):
     """The URL of a view the browser asked for, if every value in it is one a link may hold; no change
     otherwise (a forged click or payload cannot put junk into the URL)."""
     checked, ignored = parse_query(new.to_query())
-    if ignored:
+    if ignored or outside_scope(checked):  # nor hand back a unit the viewer may not see
         return no_update
     query = checked.to_query()
     return query if query != (search or "") else no_update
@@ -201,7 +201,7 @@ def checked_query(new: ViewState, search: str | None):
 
 def view_state(search: str | None) -> ViewState:
     """The view state of a URL's query string (what every callback starts from)."""
-    return parse_query(search or "")[0]
+    return parse_query(search if isinstance(search, str) else "")[0]
 
 
 def panels_laid_out(pages) -> set[str]:

@@ -22,9 +22,16 @@ from queries.warehouse import data_as_of as data_end
 
 def render_frame(search: str | None, pathname: str | None, database_url: str):
     """Nav (the pages the viewer's role opens), data-as-of text, language link text and href, who is logged
-    in and the logout link's text, for the current URL."""
-    state = view_state(search)
+    in and the logout link's text, for the current URL (its units kept inside the viewer's scope: the links
+    carry them)."""
     account = viewer_account()
+    state = view_state(search)
+    pathname = pathname if isinstance(pathname, str) else "/"
+    if account is not None:
+        try:
+            state = view_of(database_url, state).state
+        except UserFacingError:  # no warehouse to check against: no units in the links
+            state = state.up_to(None)
     pages = sorted(
         (p for p in dash.page_registry.values() if account is None or may_open(account.role, p["path"])),
         key=lambda p: p.get("order", 50),

@@ -7,10 +7,10 @@ operator and sees the whole city.
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_login import current_user
 
-from dashboard.core.state import ViewState
+from dashboard.core.state import ViewState, parse_query
 from queries.access import EVERYTHING, NOTHING, Scope, scope_for
 from queries.selection import View, confine
 
@@ -35,6 +35,29 @@ def viewer_scope(database_url: str) -> Scope:
 def view_of(database_url: str, state: ViewState) -> View:
     """The view of ``state`` for whoever asks, kept inside their scope."""
     return confine(View(database_url, state, viewer_scope(database_url)))
+
+
+def outside_scope(state: ViewState) -> bool:
+    """Whether ``state`` names a unit outside the viewer's scope (a URL a callback must not hand back)."""
+    if not has_request_context():
+        return False
+    url = current_app.config["DASHBOARD_SETTINGS"].database_url
+    return bool(view_of(url, state).confined)
+
+
+def confined_query(query: dict) -> dict:
+    """A page's query parameters kept inside the viewer's scope: units outside it removed, the viewer's own
+    unit filled in (so the filter bar shows where the data comes from)."""
+    if not has_request_context():
+        return query
+    state, _ignored = parse_query(query)
+    kept = view_of(current_app.config["DASHBOARD_SETTINGS"].database_url, state).state
+    changed = {
+        k: getattr(kept, k)
+        for k in ("district", "consortium", "institution", "team", "doctor", "pair")
+        if getattr(kept, k) != getattr(state, k)
+    }  # the rest as given: a malformed value is still the page's to report
+    return {**{k: v for k, v in query.items() if k not in changed}, **{k: v for k, v in changed.items() if v}}
 
 
 def audited_rows(rows: int, kind: str = "download") -> None:

@@ -16,6 +16,7 @@ from dash import html
 from flask import g, request
 from werkzeug.exceptions import HTTPException
 
+from callbacks.viewer import confined_query
 from dashboard.auth import account, audit_event
 from dashboard.core.roles import may_open
 from dashboard.ui import ids
@@ -146,6 +147,8 @@ def guard_layouts(pages) -> None:
             if user is not None and not may_open(user.role, _path):
                 lang = "en" if query.get("lang") == "en" else "zh"
                 return html.Div(t("page_not_for_role", lang), className="alert alert-warning mt-3")
+            if user is not None:  # the filter bar shows only units inside the scope, and the viewer's own
+                query = confined_query(query)
             return _layout(**query) if callable(_layout) else _layout
 
         setattr(guarded, GUARDED_FLAG, True)

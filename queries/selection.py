@@ -47,7 +47,7 @@ class View:
     database_url: str
     state: ViewState
     scope: Scope = EVERYTHING
-    confined: tuple[str, ...] = ()  # parameters of the URL dropped because they lie outside the scope
+    confined: tuple[str, ...] = ()  # URL parameters (their names) dropped because they lie outside the scope
 
 
 def confine(view: View) -> View:
@@ -61,14 +61,16 @@ def confine(view: View) -> View:
     state, confined = view.state, list(view.confined)
     for level in DRILL_LEVELS:
         code = getattr(state, level)
-        if code and catalog.knows(level, code) and not in_scope(catalog, scope, level, code):
-            confined.append(f"{level}={code}")
+        # a code this warehouse does not know at this level goes too: a scoped viewer's links name only
+        # their own units (the code may be another level's, outside the scope)
+        if code and not (catalog.knows(level, code) and in_scope(catalog, scope, level, code)):
+            confined.append(level)  # the level only: the notice must not repeat a code the viewer may not see
             state = replace(state, **{lv: "" for lv in DRILL_LEVELS[DRILL_LEVELS.index(level) :]})
             break
     if state.pair and not all(
         in_scope(catalog, scope, "institution", code) for code in state.pair.split("~")
     ):
-        confined.append(f"pair={state.pair}")
+        confined.append("pair")
         state = replace(state, pair="")
     root = scope_root(scope)
     if root and not getattr(state, root[0]):

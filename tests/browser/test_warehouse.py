@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dashboard.app import create_app
 from dashboard.core.settings import Settings
-from tests.support import settle, start_home
+from tests.support import settle, start_app, start_home
 
 
 def test_warehouse_and_definitions_pages(dash_duo, s_warehouse):
@@ -24,8 +24,9 @@ def test_warehouse_and_definitions_pages(dash_duo, s_warehouse):
 
 
 def test_missing_warehouse_is_explained(dash_duo, tmp_path):
-    dash_duo.start_server(create_app(Settings(database_url=f"duckdb:///{tmp_path / 'gone.duckdb'}")))
-    dash_duo.driver.get(dash_duo.server_url + "/warehouse")
+    start_app(
+        dash_duo, create_app(Settings(database_url=f"duckdb:///{tmp_path / 'gone.duckdb'}")), "/warehouse"
+    )
     dash_duo.wait_for_element("#warehouse-error", timeout=15)
     assert "python -m dashboard demo" in dash_duo.find_element("#warehouse-error").text
     settle(dash_duo)
