@@ -20,12 +20,12 @@ from flask import Flask, g, has_request_context, redirect, render_template_strin
 from flask_limiter import Limiter
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from dashboard.accounts import audit, store
 from dashboard.core.paths import DATA_DIR
+from dashboard.core.roles import ROLE_DEFAULT_PAGE
 from dashboard.ui.words import t
 from queries.access import is_demo_warehouse
 
@@ -170,8 +170,15 @@ def install_login(app, database_url: str) -> None:
                     session.permanent = True
                     session["seen"] = time.time()
                     audit_event("login", user=user, page="/login")
-                    return redirect(safe_next(request.args.get("next")))
+                    target = safe_next(request.args.get("next"))
+                    if target == "/":  # the role's own first page (the bureau and hospitals have no overview)
+                        target = ROLE_DEFAULT_PAGE.get(user.role, "/")
+                    return redirect(target)
                 audit_event("login_failed", username=name, page="/login")
+            elif "csrf_token" in form.errors:  # no token, or one from another session: a forged or stale form
+                name = (request.form.get("username") or "")[:40]
+                audit_event("login_failed", username=name, page="/login", detail="csrf")
+                return _login_page(LoginForm(), lang, t("login_expired_form", lang), database_url), 400
             else:
                 audit_event("login_failed", username=(request.form.get("username") or "")[:40], page="/login")
             error = t("login_failed", lang)
@@ -193,12 +200,6 @@ def install_login(app, database_url: str) -> None:
         lang = "en" if request.args.get("lang") == "en" else "zh"
         audit_event("refused", username=(request.form.get("username") or "")[:40], detail="login rate limit")
         return _login_page(LoginForm(), lang, t("login_too_many", lang), database_url), 429
-
-    @server.errorhandler(CSRFError)
-    def _csrf(_error):
-        lang = "en" if request.args.get("lang") == "en" else "zh"
-        audit_event("login_failed", username=(request.form.get("username") or "")[:40], detail="csrf")
-        return _login_page(LoginForm(), lang, t("login_expired_form", lang), database_url), 400
 
     @server.before_request
     def _guard():

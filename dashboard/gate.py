@@ -36,8 +36,10 @@ def _component_key(component_id) -> str | None:
 
 
 def components_by_page(pages) -> dict[str, str]:
-    """Component key -> the path of the page laying it out (a string id, or "panel:KEY")."""
+    """Component key -> the path of the one page laying it out (a string id, or "panel:KEY"); components
+    several pages lay out (the filter bar, the breadcrumb) belong to the frame, not to a page."""
     owner: dict[str, str] = {}
+    shared: set[str] = set()
     for page in pages:
         stack = [page["layout"]() if callable(page["layout"]) else page["layout"]]
         while stack:
@@ -46,12 +48,12 @@ def components_by_page(pages) -> dict[str, str]:
                 stack.extend(node)
                 continue
             key = _component_key(getattr(node, "id", None))
-            if key:
-                owner.setdefault(key, page["path"])
+            if key and owner.setdefault(key, page["path"]) != page["path"]:
+                shared.add(key)
             children = getattr(node, "children", None)
             if children is not None:
                 stack.append(children)
-    return owner
+    return {key: path for key, path in owner.items() if key not in shared}
 
 
 def _outputs(body: dict) -> list:

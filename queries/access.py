@@ -13,7 +13,6 @@ from collections import Counter
 from functools import lru_cache
 
 from dashboard.core.db import check_warehouse, get_engine
-from dashboard.core.roles import ROLE_DEFAULT_PAGE
 from queries.kpi.catalog import Catalog, get_catalog
 from queries.kpi.filters import EVERYTHING, Scope
 
@@ -105,10 +104,6 @@ def unit_of(database_url: str, scope_type: str | None, scope_id: str | None, lan
 def peers_named() -> bool:
     """``DASHBOARD_PEERS_NAMED=1``: a hospital's report names its peers (the deployment's choice, §11)."""
     return os.environ.get("DASHBOARD_PEERS_NAMED") == "1"
-
-
-def default_page(role: str) -> str:
-    return ROLE_DEFAULT_PAGE.get(role, "/")
 
 
 @lru_cache(maxsize=16)

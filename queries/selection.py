@@ -68,7 +68,8 @@ def confine(view: View) -> View:
             state = replace(state, **{lv: "" for lv in DRILL_LEVELS[DRILL_LEVELS.index(level) :]})
             break
     if state.pair and not all(
-        in_scope(catalog, scope, "institution", code) for code in state.pair.split("~")
+        catalog.knows("institution", code) and in_scope(catalog, scope, "institution", code)
+        for code in state.pair.split("~")
     ):
         confined.append("pair")
         state = replace(state, pair="")

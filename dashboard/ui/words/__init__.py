@@ -17,6 +17,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from pandas.api.types import is_numeric_dtype
+
 from dashboard.core.errors import UserFacingError
 from dashboard.core.messages import Message, Name, Term
 from dashboard.core.reference import OTHER_UNITS, PEER_PREFIX
@@ -136,7 +138,7 @@ def stand_in_names(frame, lang: str = "zh"):
     columns = [
         c
         for c in frame.columns
-        if frame[c].dtype == object
+        if not is_numeric_dtype(frame[c])
         and frame[c]
         .map(lambda v: v == OTHER_UNITS or (isinstance(v, str) and v.startswith(PEER_PREFIX)))
         .any()
