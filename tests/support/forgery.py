@@ -72,7 +72,9 @@ class Forger:
             params.append(f"{level}={self.code()}")
         # a few fixed tails (period, language, a page's own choices): the units are what is forged here, and
         # a small set of views keeps the answers cached, so a thousand requests take seconds, not minutes
-        tail = self.random.choice(["", "", f"pair={self.code()}~{self.code()}", "group=ES21", "lang=en"])
+        tail = self.random.choice(
+            ["", "", f"pair={self.code()}~{self.code()}", f"pair={self.code()}~{self.code()}", "group=ES21"]
+        )
         if tail:
             params.append(tail)
         return "?" + "&".join(params)
