@@ -21,6 +21,7 @@ SPECS = {
             data.frame, data.meta, REGISTRY[data.meta["kpi"]], state.lang
         ),
         note=notes.district_colours,
+        city_open=True,
     ),
     "districts-funnel": PanelSpec(
         q.funnel_view,
@@ -34,6 +35,7 @@ SPECS = {
             common.axis_title(data.meta["x_axis"], state.lang),
         ),
         note=notes.district_funnel,
+        city_open=True,
     ),
     "districts-map": PanelSpec(
         q.district_map,
@@ -41,17 +43,20 @@ SPECS = {
             data.frame, data.meta, REGISTRY[data.meta["kpi"]], state.lang
         ),
         note=notes.district_map,
+        city_open=True,
     ),
     "districts-tartan": PanelSpec(
         q.tartan,
         lambda data, state: figures.tartan_grid(data.frame, REGISTRY, state.lang, data.meta["level"]),
         note=lambda data, lang: notes.tartan(data, lang, REGISTRY),
+        city_open=True,
     ),
     "districts-trends": PanelSpec(
         q.small_trends,
         lambda data, state: figures.small_multiples(
             data.frame, data.meta, REGISTRY[data.meta["kpi"]].unit, state.lang
         ),
+        city_open=True,
     ),
 }
 

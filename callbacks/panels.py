@@ -34,6 +34,7 @@ class PanelSpec:
     draw: Callable  # (data, state) -> a figure, or a component for panels that are not charts
     table: Callable[[PanelData, str], pd.DataFrame] | None = None  # the download, if not data.frame
     note: Callable[[PanelData, str], str] | None = None  # a line under the chart (method, what is left out)
+    city_open: bool = False  # the commission's league tables: districts as aggregates at the city level
 
 
 def cards_spec(data: Callable[[View], PanelData]) -> PanelSpec:
@@ -82,7 +83,7 @@ def render(spec: PanelSpec, key: str, search: str | None, database_url: str):
     state = view_state(search)
     lang = state.lang
     try:
-        data = spec.data(view_of(database_url, state))
+        data = spec.data(view_of(database_url, state, spec.city_open))
     except UserFacingError as exc:
         return message(t("error", lang) + tell(exc, lang))
     except Exception:  # a query bug must not leave a spinner forever (or a 500): say so, and log it for us
@@ -113,7 +114,7 @@ def download(book: dict[str, PanelSpec], triggered, search: str | None, database
     state = view_state(search)
     lang = state.lang
     try:
-        data = spec.data(view_of(database_url, state))
+        data = spec.data(view_of(database_url, state, spec.city_open))
         if data.message:  # the panel says why it has no numbers: so does its file
             frame = _note_frame(tell(data.message, lang), lang)
         else:

@@ -10,7 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, no_update
 from callbacks.panels import checked_query, view_state
 from callbacks.viewer import view_of, viewer_account
 from dashboard.core.errors import UserFacingError
-from dashboard.core.roles import may_open
+from dashboard.core.roles import CITY_OPEN_PAGES, may_open
 from dashboard.core.state import DEFAULT_PERIOD, DRILL_LEVELS
 from dashboard.ui import ids
 from dashboard.ui.components.shell import breadcrumb_items, data_as_of, language_link, navigation, viewer_text
@@ -29,7 +29,7 @@ def render_frame(search: str | None, pathname: str | None, database_url: str):
     pathname = pathname if isinstance(pathname, str) else "/"
     if account is not None:
         try:
-            state = view_of(database_url, state).state
+            state = view_of(database_url, state, pathname in CITY_OPEN_PAGES).state
         except UserFacingError:  # no warehouse to check against: no units in the links
             state = state.up_to(None)
     pages = sorted(
@@ -50,7 +50,9 @@ def render_frame(search: str | None, pathname: str | None, database_url: str):
 
 
 def render_breadcrumb_and_options(search: str | None, pathname: str | None, database_url: str):
-    view = view_of(database_url, view_state(search))
+    view = view_of(
+        database_url, view_state(search), isinstance(pathname, str) and pathname in CITY_OPEN_PAGES
+    )
     try:
         crumbs = breadcrumb_items(breadcrumb(view), pathname or "/", view.state.lang)
         options = filter_options(view)

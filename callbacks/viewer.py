@@ -32,9 +32,10 @@ def viewer_scope(database_url: str) -> Scope:
     return scope_for(database_url, account.role, account.scope_type, account.scope_id)
 
 
-def view_of(database_url: str, state: ViewState) -> View:
-    """The view of ``state`` for whoever asks, kept inside their scope."""
-    return confine(View(database_url, state, viewer_scope(database_url)))
+def view_of(database_url: str, state: ViewState, city_open: bool = False) -> View:
+    """The view of ``state`` for whoever asks, kept inside their scope (``city_open``: a page that shows a
+    district official the city's districts as aggregates)."""
+    return confine(View(database_url, state, viewer_scope(database_url), city_open=city_open))
 
 
 def outside_scope(state: ViewState) -> bool:
@@ -45,13 +46,13 @@ def outside_scope(state: ViewState) -> bool:
     return bool(view_of(url, state).confined)
 
 
-def confined_query(query: dict) -> dict:
+def confined_query(query: dict, city_open: bool = False) -> dict:
     """A page's query parameters kept inside the viewer's scope: units outside it removed, the viewer's own
     unit filled in (so the filter bar shows where the data comes from)."""
     if not has_request_context():
         return query
     state, _ignored = parse_query(query)
-    kept = view_of(current_app.config["DASHBOARD_SETTINGS"].database_url, state).state
+    kept = view_of(current_app.config["DASHBOARD_SETTINGS"].database_url, state, city_open).state
     changed = {
         k: getattr(kept, k)
         for k in ("district", "consortium", "institution", "team", "doctor", "pair")

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from callbacks.viewer import confined_query
 from dashboard.auth import account, audit_event
-from dashboard.core.roles import may_open
+from dashboard.core.roles import CITY_OPEN_PAGES, may_open
 from dashboard.ui import ids
 from dashboard.ui.words import t
 
@@ -150,7 +150,7 @@ def guard_layouts(pages) -> None:
                 lang = "en" if query.get("lang") == "en" else "zh"
                 return html.Div(t("page_not_for_role", lang), className="alert alert-warning mt-3")
             if user is not None:  # the filter bar shows only units inside the scope, and the viewer's own
-                query = confined_query(query)
+                query = confined_query(query, _path in CITY_OPEN_PAGES)
             return _layout(**query) if callable(_layout) else _layout
 
         setattr(guarded, GUARDED_FLAG, True)

@@ -8,9 +8,17 @@ import os
 import dash
 from flask import abort, request
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_REQUEST_BYTES = 1 << 20  # a callback's request is a few kilobytes
+
+
+def trusted_proxies() -> int:
+    """``DASHBOARD_TRUSTED_PROXIES``: how many reverse proxies stand in front of the app (0, the default: the
+    app is reached directly and X-Forwarded-* headers, which anyone can send, are ignored)."""
+    text = os.environ.get("DASHBOARD_TRUSTED_PROXIES", "").strip()
+    return int(text) if text.isdigit() else 0
 
 
 def allowed_hosts() -> frozenset[str]:
@@ -49,6 +57,9 @@ def protect(app: dash.Dash) -> None:
     registered: the CSP carries the hashes of the inline scripts they need)."""
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    proxies = trusted_proxies()
+    if proxies:  # behind nginx: the client's address (audit trail, login limits) from X-Forwarded-For
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     secure = os.environ.get("DASHBOARD_SECURE_COOKIES") == "1"
     Talisman(
         server,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,14 @@ def kpi_choices() -> tuple[str, ...]:
     return KPI_CHOICES
 
 
+def league_selection(view: View):
+    """The view's selection for the commission's league tables: at the city level the units compared are
+    the districts, which every role opening this page may see as aggregates whatever its scope (DOMAIN §11:
+    a district official sees the other districts only here); below it, the viewer's own scope."""
+    sel = selection(view)
+    return replace(sel, scope=sel.scope.widened()) if sel.child == "district" else sel
+
+
 def league(view: View) -> PanelData:
     """Each unit's value with its interval, rank, comparator and better / similar / worse outcome.
 
@@ -82,7 +91,7 @@ def league(view: View) -> PanelData:
 def _compared(view: View, kpi_id: str, adjust: str | None = None):
     """The view's units of one KPI against the view's comparator: (selection, level, frame, meta), or a
     message when there is nothing below the selection."""
-    sel = selection(view)
+    sel = league_selection(view)
     level = sel.child
     if level is None:
         return sel, None, None, {"message": Message.of("nothing_below_doctor")}
@@ -135,7 +144,7 @@ def funnel_view(view: View) -> PanelData:
 
     def compute():
         kpi = REGISTRY[kpi_of(view.state)]
-        sel = selection(view)
+        sel = league_selection(view)
         level = sel.child
         if level is None:
             return PanelData(message=Message.of("nothing_below_doctor"))
@@ -173,7 +182,7 @@ def tartan(view: View) -> PanelData:
     on what."""
 
     def compute():
-        sel = selection(view)
+        sel = league_selection(view)
         level = sel.child
         if level is None:
             return PanelData(message=Message.of("nothing_below_doctor"))
@@ -199,7 +208,7 @@ def small_trends(view: View) -> PanelData:
     per-window KPIs, from the start of the data)."""
 
     def compute():
-        sel = selection(view)
+        sel = league_selection(view)
         level, kpi = sel.child, REGISTRY[kpi_of(view.state)]
         if level is None:
             return PanelData(message=Message.of("nothing_below_doctor"))

@@ -48,6 +48,8 @@ class View:
     state: ViewState
     scope: Scope = EVERYTHING
     confined: tuple[str, ...] = ()  # URL parameters (their names) dropped because they lie outside the scope
+    # the page may show a district official the whole city's districts (the commission's league tables)
+    city_open: bool = False
 
 
 def confine(view: View) -> View:
@@ -74,10 +76,11 @@ def confine(view: View) -> View:
         confined.append("pair")
         state = replace(state, pair="")
     root = scope_root(scope)
-    if root and not getattr(state, root[0]):
+    at_city = view.city_open and root is not None and root[0] == "district" and state.deepest() is None
+    if root and not getattr(state, root[0]) and not at_city:
         filled = drill_state(View(view.database_url, state), *root)
         state = filled if filled is not None else state
-    return View(view.database_url, state, scope, tuple(confined))
+    return View(view.database_url, state, scope, tuple(confined), view.city_open)
 
 
 @dataclass(frozen=True)
@@ -319,7 +322,7 @@ def breadcrumb(view: View) -> list[tuple[str | None, ViewState]]:
     view = confine(view)
     state = view.state
     catalog = get_catalog(view.database_url)
-    root = scope_root(view.scope)
+    root = None if view.state.deepest() is None else scope_root(view.scope)
     # a scoped viewer's path starts at their own unit: the levels above it are not theirs to go to
     crumbs: list[tuple[str | None, ViewState]] = [] if root else [(None, state.up_to(None))]
     levels = DRILL_LEVELS[DRILL_LEVELS.index(root[0]) :] if root else DRILL_LEVELS

@@ -20,6 +20,9 @@ ROLE_PAGES: dict[str, frozenset[str]] = {
     "insurance": frozenset((*_INSURANCE, *_REFERENCE)),
     "hospital": frozenset((*_INSURANCE, *_REFERENCE)),
 }
+# pages that show a district official the whole city's districts, as aggregates (the commission's league
+# tables); everywhere else a scoped viewer's views start at their own unit
+CITY_OPEN_PAGES = frozenset({"/districts"})
 # where a role lands after logging in when it asked for no page in particular
 ROLE_DEFAULT_PAGE = {"insurance": "/drg", "hospital": "/report"}
 

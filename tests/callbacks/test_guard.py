@@ -75,3 +75,24 @@ def test_the_production_server_names_nothing(s_warehouse):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request)
         assert refused.value.code == 400
+
+
+def test_the_client_address_comes_from_the_proxy_only_when_one_is_trusted(tmp_path, monkeypatch, app_users):
+    from dashboard.accounts import audit, store
+
+    def failed_login_address(name):
+        app = create_app(Settings(database_url=f"duckdb:///{tmp_path / 'none.duckdb'}"))
+        client = app.server.test_client()
+        page = client.get("/login")
+        token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/login",
+            data={"username": name, "password": "wrong-password", "csrf_token": token},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        return audit.events(store.app_engine(app_users), user=name, kind="login_failed")[0]["address"]
+
+    assert failed_login_address("direct") == "127.0.0.1"  # a header anyone can send is not believed
+    monkeypatch.setenv("DASHBOARD_TRUSTED_PROXIES", "1")
+    assert failed_login_address("proxied") == "203.0.113.9"

@@ -288,3 +288,18 @@ def test_comparators_are_the_whole_city_whatever_the_scope(s_warehouse):
 def test_a_role_without_its_scope_sees_nothing(s_warehouse):
     assert scope_for(s_warehouse, "consortium", None, None).institutions == ("~none",)
     assert scope_for(s_warehouse, "hospital", "district", "990122").institutions == ("~none",)
+
+
+def test_a_district_official_sees_the_other_districts_only_as_league_aggregates(app, s_warehouse):
+    client = client_of(app, "district")
+    league = readable_text(panel(client, "districts-league").get_data())
+    catalog = get_catalog(s_warehouse)
+    assert all(name in league for name in catalog.names["district"].values())  # every district, by name
+    assert leaks(s_warehouse, "district", league) == []  # and no unit of another district
+    # a district of its own in the URL: its consortia; another district's: the city's league again
+    own = readable_text(panel(client, "districts-league", "?district=990122&kpi=htn_control_rate").get_data())
+    assert catalog.name("consortium", "C04") in own and leaks(s_warehouse, "district", own) == []
+    assert readable_text(panel(client, "districts-league", "?district=990102").get_data()) == league
+    # elsewhere its views start at its own district
+    crumbs = options(client)["breadcrumb"]["items"]
+    assert crumbs[0]["label"] == catalog.name("district", "990122")
