@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import Input, Output, State
+from dash import Input, Output, State, no_update
 
 from callbacks.panels import PanelSpec, checked_query, register_panels, view_state
 from dashboard.ui import ids, notes
@@ -63,11 +63,12 @@ SPECS = {
 
 def controls_to_url(kpi, compare, adjust, limits, search):
     """The district page's own controls, written into the URL like the filter bar's."""
+    if kpi is not None and kpi not in q.kpi_choices():  # a forged KPI: nothing is written into the URL
+        return no_update
     state = view_state(search)
     new = replace(
         state,
-        # only a KPI the page compares (a forged value is not written into the URL)
-        kpi="" if kpi in (None, q.DEFAULT_KPI) or kpi not in q.kpi_choices() else kpi,
+        kpi="" if kpi in (None, q.DEFAULT_KPI) else kpi,
         compare=compare if compare in ("parent", "peer") else "",
         adjust="standardised" if adjust == "standardised" else "",
         limits="plain" if limits == "plain" else "overdispersed",

@@ -65,5 +65,8 @@ def test_forged_requests_leak_nothing_fail_nothing_and_are_all_audited(app, s_wa
     assert _audit_count(app_users, username) - before == sent
     # the gate refused what the role may not open, and the rest was answered
     assert statuses.get(200, 0) > sent // 3, statuses
-    if forbidden:
-        assert foreign_units(catalog, scope)["institution"], "the scope should leave some institution out"
+    # the check had something to find: units outside the scope (doctors, for the bureau)
+    outside = foreign_units(catalog, scope)
+    assert bool(forbidden) == (role not in ("admin", "city"))
+    assert bool(outside["institution"]) == (role in ("district", "consortium", "hospital"))
+    assert bool(outside["doctor"]) == (role != "admin" and role != "city")
