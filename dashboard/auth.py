@@ -143,6 +143,9 @@ def install_login(app, database_url: str) -> None:
         storage_uri=os.environ.get("DASHBOARD_REDIS_URL") or "memory://",
         strategy="moving-window",
         headers_enabled=False,
+        # a Redis that fails must not stop logins: the limits are then counted in this process
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
     )
 
     def _login_key() -> str:

@@ -52,14 +52,20 @@ def _districts_of(catalog: Catalog, position: int, code: str) -> tuple[str, ...]
 
 
 def in_scope(catalog: Catalog, scope: Scope, level: str, code: str) -> bool:
-    """Whether the unit ``code`` at ``level`` lies inside ``scope`` (a district is inside a scope only if the
-    scope names it: a consortium's district is a comparator, not a place to drill into)."""
+    """Whether the unit ``code`` at ``level`` lies inside ``scope``. A district is inside if the scope names
+    it, or if the viewer's own units lie in it (a consortium's or a hospital's district, which a link to one
+    of their units carries for the breadcrumb: their views stay at their own unit all the same)."""
     if level == "doctor" and not scope.doctors:
         return False
     if scope.unrestricted:
         return True
     if level == "district":
-        return code in scope.districts
+        if scope.districts:
+            return code in scope.districts
+        return any(
+            p[0] == code and (i in scope.institutions or p[1] in scope.consortia)
+            for i, p in catalog.parents["institution"].items()
+        )
     if level == "consortium":
         if code in scope.consortia:
             return True

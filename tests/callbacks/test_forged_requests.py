@@ -4,6 +4,8 @@ codes a unit outside the role's scope, none is a 500, and each one is in the aud
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 import sqlalchemy as sa
 
@@ -40,7 +42,7 @@ def test_forged_requests_leak_nothing_fail_nothing_and_are_all_audited(app, s_wa
     client = logged_in(app.server.test_client(), username, ROLE_PASSWORD)
     catalog = get_catalog(s_warehouse)
     scope = scope_for(s_warehouse, role, scope_type, scope_id)
-    forger = Forger(app, client, catalog, foreign_units(catalog, scope), seed=hash(role) % 1000)
+    forger = Forger(app, client, catalog, foreign_units(catalog, scope), seed=zlib.crc32(role.encode()))
     forbidden = forbidden_patterns(catalog, scope)
     before = _audit_count(app_users, username)
     statuses: dict[int, int] = {}
@@ -58,7 +60,7 @@ def test_forged_requests_leak_nothing_fail_nothing_and_are_all_audited(app, s_wa
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             assert response.status_code < 500, (dependency["output"], response.get_data(as_text=True)[:500])
             text = readable_text(response.get_data())
-            found = [p.pattern for p in forbidden if p.search(text)]
+            found = forbidden.found(text)
             if found:
                 leaks.append((dependency["output"][:60], found[:3]))
     assert leaks == [], leaks[:5]

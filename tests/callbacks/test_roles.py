@@ -111,7 +111,7 @@ def leaks(s_warehouse, role, text: str) -> list[str]:
     _name, kind, code = ROLE_USERS[role]
     catalog = get_catalog(s_warehouse)
     scope = scope_for(s_warehouse, role, kind, code)
-    return [p.pattern for p in forbidden_patterns(catalog, scope) if p.search(text)]
+    return forbidden_patterns(catalog, scope).found(text)
 
 
 PAGES_OPEN = {

@@ -49,8 +49,10 @@ class Forger:
         self.panels = sorted(panels_of(app))
         self.catalog = catalog
         self.foreign = foreign
+        # any unit, in scope or not, from a few per level: for a role that sees everything each unit is a view
+        # of its own to compute, and a thousand different views would take minutes without finding more
         self.all_codes = {
-            level: sorted(catalog.names.get(level, {}))
+            level: self.random.sample(sorted(catalog.names.get(level, {})), 3)
             for level in ("district", "consortium", "institution", "team", "doctor")
         }
 
@@ -65,6 +67,12 @@ class Forger:
         return self.random.choice(["", "x" * 40, "I' OR 1=1 --", "../../etc/passwd", "医院", "_other", "%00"])
 
     def search(self) -> str:
+        """One of a dozen query strings drawn at the start (each view is computed once, then cached)."""
+        if not hasattr(self, "_searches"):
+            self._searches = [self._new_search() for _ in range(12)]
+        return self.random.choice(self._searches)
+
+    def _new_search(self) -> str:
         """A query string naming units (mostly foreign), with junk mixed in."""
         levels = ["district", "consortium", "institution", "team", "doctor"]
         params = []
@@ -162,26 +170,43 @@ def foreign_units(catalog: Catalog, scope) -> dict[str, list[str]]:
     }
 
 
-def forbidden_patterns(catalog: Catalog, scope) -> list[re.Pattern]:
-    """What a response for ``scope`` must not contain: the names of units outside it (those that are not part
-    of a name the viewer may see), and their codes as whole tokens (consortium codes C01… are left out: they
-    are ICD-10 categories too, and the consortia's names are checked)."""
-    foreign = foreign_units(catalog, scope)
-    allowed_names = [
-        catalog.names[level][code]
-        for level in ("district", "consortium", "institution", "team", "doctor")
-        for code in catalog.names.get(level, {})
-        if code not in foreign.get(level, [])
-    ]
-    patterns = []
-    for level, codes in foreign.items():
-        for code in codes:
-            name = catalog.names[level][code]
-            if len(name) >= 3 and not any(name in allowed for allowed in allowed_names):
-                patterns.append(re.compile(re.escape(name)))
-            if level != "consortium":
-                patterns.append(re.compile(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])"))
-    return patterns
+class Forbidden:
+    """What a response for a scope must not contain: the names of units outside it (those that are not part
+    of a name the viewer may see) and their codes as whole tokens (consortium codes C01… are left out: they
+    are ICD-10 categories too, and the consortia's names are checked). One pass over a text finds them all."""
+
+    def __init__(self, catalog: Catalog, scope):
+        foreign = foreign_units(catalog, scope)
+        allowed_names = [
+            catalog.names[level][code]
+            for level in ("district", "consortium", "institution", "team", "doctor")
+            for code in catalog.names.get(level, {})
+            if code not in foreign.get(level, [])
+        ]
+        names = {
+            catalog.names[level][code]
+            for level, codes in foreign.items()
+            for code in codes
+            if len(catalog.names[level][code]) >= 3
+        }
+        names = {n for n in names if not any(n in allowed for allowed in allowed_names)}
+        self.codes = {code for level, codes in foreign.items() if level != "consortium" for code in codes}
+        ordered = sorted(names, key=len, reverse=True)
+        self.names = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __bool__(self) -> bool:
+        return bool(self.codes) or self.names is not None
+
+    def found(self, text: str) -> list[str]:
+        """The forbidden names and codes in ``text``."""
+        hits = sorted(self.codes.intersection(re.findall(r"[A-Za-z0-9]+", text)))
+        if self.names is not None:
+            hits += sorted(set(self.names.findall(text)))
+        return hits
+
+
+def forbidden_patterns(catalog: Catalog, scope) -> Forbidden:
+    return Forbidden(catalog, scope)
 
 
 def readable_text(data: bytes) -> str:
