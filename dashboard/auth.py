@@ -1,10 +1,11 @@
 """Login, sessions and the guard in front of every route (issue 15).
 
 Flask does this, not Dash: Flask-Login keeps who is logged in, Flask-WTF checks the login form's CSRF token,
-Flask-Limiter limits failed logins per user and address. A ``before_request`` guard lets through only the
-login page, the health check and static files without a session: a page asked for without one is sent to
-``/login``, a callback or a download gets 401. Sessions end after ``DASHBOARD_IDLE_MINUTES`` (default 30)
-without a request.
+Flask-Limiter limits failed logins per user and address. Sessions live on the server, in the application
+database (``dashboard.accounts.sessions``); the cookie carries a random id. A ``before_request`` guard lets
+through only the login page, the health check and static files without a live session: a page asked for
+without one is sent to ``/login``, a callback or a download gets 401. Sessions end at logout and after
+``DASHBOARD_IDLE_MINUTES`` (default 30) without a request.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ import datetime as dt
 import logging
 import os
 import secrets
-import time
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, g, has_request_context, redirect, render_template_string, request, session
+from flask import Flask, has_request_context, redirect, render_template_string, request, session
 from flask_limiter import Limiter
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from dashboard.accounts import audit, store
+from dashboard.accounts import audit, sessions, store
 from dashboard.core.paths import DATA_DIR
 from dashboard.core.roles import ROLE_DEFAULT_PAGE
 from dashboard.ui.words import t
@@ -38,13 +38,15 @@ PUBLIC_PREFIXES = ("/login", "/healthz", "/vendor/", "/assets/", "/_favicon.ico"
 
 
 class SessionUser(UserMixin):
-    """The logged-in user as Flask-Login holds them: the account's row from the application database."""
+    """The logged-in user as Flask-Login holds them: the account's row and the server-side session (whose id
+    is all the cookie carries)."""
 
-    def __init__(self, account: store.User):
+    def __init__(self, account: store.User, session_id: str):
         self.account = account
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return self.account.username
+        return self.session_id
 
 
 class LoginForm(FlaskForm):
@@ -131,11 +133,14 @@ def install_login(app, database_url: str) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def _load(username: str):
-        user = store.get_user(store.shared_engine(), username)
+    def _load(session_id: str):
+        # the session must be live on the server (not ended, not idle), and its user still allowed in
+        engine = store.shared_engine()
+        username = sessions.user_of(engine, session_id, dt.timedelta(minutes=idle_minutes()))
+        user = store.get_user(engine, username) if username else None
         if user is None or user.disabled or (user.demo and not is_demo_warehouse(database_url)):
             return None
-        return SessionUser(user)
+        return SessionUser(user, session_id)
 
     limiter = Limiter(
         key_func=address,
@@ -169,9 +174,9 @@ def install_login(app, database_url: str) -> None:
                     user = None
                 if user is not None:
                     session.clear()
-                    login_user(SessionUser(user))
+                    session_id = sessions.start(store.shared_engine(), user.username, address())
+                    login_user(SessionUser(user, session_id))
                     session.permanent = True
-                    session["seen"] = time.time()
                     audit_event("login", user=user, page="/login")
                     target = safe_next(request.args.get("next"))
                     if target == "/":  # the role's own first page (the bureau and hospitals have no overview)
@@ -192,6 +197,7 @@ def install_login(app, database_url: str) -> None:
     def logout():
         if current_user.is_authenticated:
             audit_event("logout", page="/logout")
+            sessions.end(store.shared_engine(), current_user.session_id)
         logout_user()
         session.clear()
         return redirect("/login")
@@ -209,14 +215,8 @@ def install_login(app, database_url: str) -> None:
         path = request.path
         if any(path == p or path.startswith(p) for p in PUBLIC_PREFIXES):
             return None
-        if current_user.is_authenticated:
-            seen = session.get("seen", 0)
-            if time.time() - seen <= idle_minutes() * 60:
-                session["seen"] = time.time()
-                g.audit_user = account()
-                return None
-            logout_user()
-            session.clear()
+        if current_user.is_authenticated:  # a live session on the server (dashboard/accounts/sessions.py)
+            return None
         if path.startswith("/_dash-") or request.method != "GET":
             audit_event("refused", username="", page=path, detail="no session")
             return {"error": "login required", "login": "/login"}, 401

@@ -4,13 +4,13 @@ logins and failures are audited, demo users only ever log in to the demo city.""
 
 from __future__ import annotations
 
+import datetime as dt
 import stat
-import time
 
 import pytest
 
 from dashboard import auth
-from dashboard.accounts import audit, store
+from dashboard.accounts import audit, sessions, store
 from dashboard.app import create_app
 from dashboard.core.settings import Settings
 from tests.support import TEST_PASSWORD, TEST_USER, logged_in, login_form
@@ -91,19 +91,39 @@ def auth_limit() -> int:
     return int(auth.FAILED_LOGINS.split()[0])
 
 
-def test_logout_ends_the_session(app, app_users):
-    client = logged_in(app.server.test_client())
-    assert client.get("/").status_code == 200
-    assert client.get("/logout").headers["Location"] == "/login"
-    assert client.get("/").status_code == 302
-    assert _events(app_users, TEST_USER, "logout")
-
-
-def test_an_idle_session_ends(app):
+def test_logout_ends_the_session_on_the_server(app, app_users):
     client = logged_in(app.server.test_client())
     assert client.get("/").status_code == 200
     with client.session_transaction() as session:
-        session["seen"] = time.time() - auth.DEFAULT_IDLE_MINUTES * 60 - 5
+        copied = dict(session)  # the cookie as someone who copied it holds it
+    assert client.get("/logout").headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+    assert _events(app_users, TEST_USER, "logout")
+    replay = app.server.test_client()
+    with replay.session_transaction() as session:
+        session.update(copied)
+    assert replay.get("/").status_code == 302  # the copied cookie names a session that has ended
+    # the table holds a hash of the id, never the id
+    with store.app_engine(app_users).connect() as conn:
+        hashes = [
+            r[0]
+            for r in conn.execute(
+                sessions.app_session.select().with_only_columns(sessions.app_session.c.session_hash)
+            )
+        ]
+    assert copied["_user_id"] not in hashes
+
+
+def _session_id(client) -> str:
+    with client.session_transaction() as session:
+        return session["_user_id"]
+
+
+def test_an_idle_session_ends_on_the_server(app, app_users):
+    client = logged_in(app.server.test_client())
+    assert client.get("/").status_code == 200
+    idle = dt.timedelta(minutes=auth.DEFAULT_IDLE_MINUTES, seconds=5)
+    sessions.set_last_seen(store.app_engine(app_users), _session_id(client), store.utc_now() - idle)
     assert client.get("/").status_code == 302
     refused = client.post("/_dash-update-component", json={"output": "home-cards.children", "inputs": []})
     assert refused.status_code == 401
