@@ -205,20 +205,29 @@ def view_state(search: str | None) -> ViewState:
     return parse_query(search if isinstance(search, str) else "")[0]
 
 
+def layout_ids(page) -> list:
+    """The ids of every component in a page's default layout (walked depth-first)."""
+    found = []
+    stack = [page["layout"]() if callable(page["layout"]) else page["layout"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        node_id = getattr(node, "id", None)
+        if node_id is not None:
+            found.append(node_id)
+        children = getattr(node, "children", None)
+        if children is not None:
+            stack.append(children)
+    return found
+
+
 def panels_laid_out(pages) -> set[str]:
     """The panel keys the pages lay out (each page's default layout, walked for panel triggers)."""
-    keys: set[str] = set()
-    for page in pages:
-        stack = [page["layout"]() if callable(page["layout"]) else page["layout"]]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list | tuple):
-                stack.extend(node)
-                continue
-            node_id = getattr(node, "id", None)
-            if isinstance(node_id, dict) and node_id.get("type") == "panel-trigger":
-                keys.add(node_id["panel"])
-            children = getattr(node, "children", None)
-            if children is not None:
-                stack.append(children)
-    return keys
+    return {
+        node_id["panel"]
+        for page in pages
+        for node_id in layout_ids(page)
+        if isinstance(node_id, dict) and node_id.get("type") == "panel-trigger"
+    }

@@ -16,6 +16,7 @@ from dash import html
 from flask import g, request
 from werkzeug.exceptions import HTTPException
 
+from callbacks.panels import layout_ids
 from callbacks.viewer import confined_query
 from dashboard.auth import account, audit_event
 from dashboard.core.roles import CITY_OPEN_PAGES, may_open
@@ -41,18 +42,10 @@ def components_by_page(pages) -> dict[str, str]:
     owner: dict[str, str] = {}
     shared: set[str] = set()
     for page in pages:
-        stack = [page["layout"]() if callable(page["layout"]) else page["layout"]]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list | tuple):
-                stack.extend(node)
-                continue
-            key = _component_key(getattr(node, "id", None))
+        for node_id in layout_ids(page):
+            key = _component_key(node_id)
             if key and owner.setdefault(key, page["path"]) != page["path"]:
                 shared.add(key)
-            children = getattr(node, "children", None)
-            if children is not None:
-                stack.append(children)
     return {key: path for key, path in owner.items() if key not in shared}
 
 
